@@ -1,0 +1,188 @@
+"""The secretariat's admin: every model, with the columns, filters and searches it works with."""
+
+from datetime import date
+
+from django.contrib import admin
+from django.db.models import Count, QuerySet
+from django.http import HttpRequest
+from django.utils import timezone
+
+from . import models as m
+from .selectors import member_states_with_status
+
+SOURCED_FIELDS = ("source", "excerpt", "note")
+
+
+class MembershipInline(admin.TabularInline[m.Membership, m.MemberState]):
+    model = m.Membership
+    extra = 0
+    fields = ("joined_on", "joined_on_basis", "left_on", *SOURCED_FIELDS)
+
+
+class EuMembershipInline(admin.TabularInline[m.EuMembership, m.MemberState]):
+    model = m.EuMembership
+    extra = 0
+    fields = ("started_on", "started_on_basis", "ended_on", *SOURCED_FIELDS)
+
+
+class EndorsementInline(admin.TabularInline[m.Endorsement, m.MemberState]):
+    model = m.Endorsement
+    extra = 0
+    fields = ("declaration", *SOURCED_FIELDS)
+
+
+@admin.register(m.MemberState)
+class MemberStateAdmin(admin.ModelAdmin[m.MemberState]):
+    list_display = ("name", "iso_code", "member_since", "member_today", "eu_today", "commitment_count")
+    search_fields = ("name", "iso_code", "listed_as")
+    list_filter = ("memberships__joined_on", "memberships__joined_on_basis")
+    readonly_fields = ("name_source",)
+    inlines = (MembershipInline, EuMembershipInline, EndorsementInline)
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[m.MemberState]:
+        day: date = timezone.localdate()
+        return (
+            member_states_with_status(day=day)
+            .annotate(commitment_count=Count("commitments", distinct=True))
+            .prefetch_related("memberships")
+        )
+
+    @admin.display(description="Member since")
+    def member_since(self, obj: m.MemberState) -> str:
+        joined = [ms.joined_on for ms in obj.memberships.all()]
+        return min(joined).isoformat() if joined else "—"
+
+    @admin.display(description="Member today", boolean=True)
+    def member_today(self, obj: m.MemberState) -> bool:
+        return bool(getattr(obj, "is_member", False))
+
+    @admin.display(description="In the EU today", boolean=True)
+    def eu_today(self, obj: m.MemberState) -> bool:
+        return bool(getattr(obj, "is_eu_member", False))
+
+    @admin.display(description="Commitments", ordering="commitment_count")
+    def commitment_count(self, obj: m.MemberState) -> int:
+        return int(getattr(obj, "commitment_count", 0))
+
+
+@admin.register(m.Membership)
+class MembershipAdmin(admin.ModelAdmin[m.Membership]):
+    list_display = ("member_state", "joined_on", "joined_on_basis", "left_on", "source")
+    list_filter = ("joined_on", "joined_on_basis", "source")
+    list_select_related = ("member_state", "source")
+    search_fields = ("member_state__name", "member_state__iso_code", "excerpt", "note")
+    autocomplete_fields = ("member_state",)
+    date_hierarchy = "joined_on"
+
+
+@admin.register(m.EuMembership)
+class EuMembershipAdmin(admin.ModelAdmin[m.EuMembership]):
+    list_display = ("member_state", "started_on", "started_on_basis", "ended_on", "source")
+    list_filter = ("started_on_basis", "source")
+    list_select_related = ("member_state", "source")
+    search_fields = ("member_state__name", "member_state__iso_code")
+    autocomplete_fields = ("member_state",)
+
+
+@admin.register(m.SourceDocument)
+class SourceDocumentAdmin(admin.ModelAdmin[m.SourceDocument]):
+    list_display = ("title", "publisher", "kind", "published_on", "seed_file")
+    list_filter = ("kind", "publisher")
+    search_fields = ("title", "publisher", "text", "key")
+
+
+@admin.register(m.Conference)
+class ConferenceAdmin(admin.ModelAdmin[m.Conference]):
+    list_display = ("name", "city", "held_on", "source")
+    search_fields = ("name", "city")
+
+
+class PotentialActionInline(admin.StackedInline[m.PotentialAction, m.Declaration]):
+    model = m.PotentialAction
+    extra = 0
+
+
+@admin.register(m.Declaration)
+class DeclarationAdmin(admin.ModelAdmin[m.Declaration]):
+    list_display = ("title", "adopted_on", "conference", "endorsement_count", "source")
+    list_select_related = ("conference", "source")
+    search_fields = ("title", "summary")
+    inlines = (PotentialActionInline,)
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[m.Declaration]:
+        return super().get_queryset(request).annotate(endorsement_count=Count("endorsements"))
+
+    @admin.display(description="Endorsed by", ordering="endorsement_count")
+    def endorsement_count(self, obj: m.Declaration) -> int:
+        return int(getattr(obj, "endorsement_count", 0))
+
+
+@admin.register(m.Endorsement)
+class EndorsementAdmin(admin.ModelAdmin[m.Endorsement]):
+    list_display = ("member_state", "declaration", "source")
+    list_filter = ("declaration",)
+    list_select_related = ("member_state", "declaration", "source")
+    search_fields = ("member_state__name", "member_state__iso_code")
+
+
+class OperationalGoalInline(admin.StackedInline[m.OperationalGoal, m.PolicyTarget]):
+    model = m.OperationalGoal
+    extra = 0
+
+
+@admin.register(m.PolicyTarget)
+class PolicyTargetAdmin(admin.ModelAdmin[m.PolicyTarget]):
+    list_display = ("number", "title", "code", "declaration")
+    list_select_related = ("declaration",)
+    search_fields = ("title", "statement")
+    inlines = (OperationalGoalInline,)
+
+
+@admin.register(m.OperationalGoal)
+class OperationalGoalAdmin(admin.ModelAdmin[m.OperationalGoal]):
+    list_display = ("number", "code", "target", "short_text")
+    list_filter = ("target",)
+    list_select_related = ("target",)
+    search_fields = ("text", "code")
+
+    @admin.display(description="Goal")
+    def short_text(self, obj: m.OperationalGoal) -> str:
+        return obj.text[:100]
+
+
+@admin.register(m.PotentialAction)
+class PotentialActionAdmin(admin.ModelAdmin[m.PotentialAction]):
+    list_display = ("number", "code", "declaration")
+    list_filter = ("declaration",)
+    search_fields = ("text", "code")
+
+
+@admin.register(m.SecretariatTenure)
+class SecretariatTenureAdmin(admin.ModelAdmin[m.SecretariatTenure]):
+    list_display = ("holder", "started_on", "ended_on", "source")
+
+
+@admin.register(m.SourceDiscrepancy)
+class SourceDiscrepancyAdmin(admin.ModelAdmin[m.SourceDiscrepancy]):
+    list_display = ("subject", "key")
+    search_fields = ("subject", "what_the_sources_say", "choice")
+    filter_horizontal = ("sources",)
+
+
+@admin.register(m.ReportingCycle)
+class ReportingCycleAdmin(admin.ModelAdmin[m.ReportingCycle]):
+    list_display = ("name", "period_start", "period_end", "opens_on", "due_on", "is_demo")
+    list_filter = ("is_demo",)
+    search_fields = ("name",)
+    date_hierarchy = "due_on"
+
+
+@admin.register(m.Commitment)
+class CommitmentAdmin(admin.ModelAdmin[m.Commitment]):
+    list_display = ("title", "member_state", "target", "goal", "status", "planned_start", "planned_end", "is_demo")
+    list_filter = ("status", "target", "goal", "is_demo", "member_state")
+    list_select_related = ("member_state", "target", "goal")
+    search_fields = ("title", "description", "member_state__name", "member_state__iso_code")
+    autocomplete_fields = ("member_state",)
+    date_hierarchy = "planned_start"
+    readonly_fields = ("created_at", "updated_at")

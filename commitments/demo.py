@@ -1,0 +1,189 @@
+"""Demonstration data for `make run`: accounts with a known password, made-up pledges and cycles.
+
+Everything made here is marked as demo data (`is_demo`) and is never taken for a reference fact.
+"""
+
+from dataclasses import dataclass
+from datetime import date
+
+from django.contrib.auth.hashers import check_password, make_password
+from django.db import transaction
+
+from accounts.models import User
+
+from .models import Commitment, MemberState, OperationalGoal, PolicyTarget, PotentialAction, ReportingCycle
+
+SECRETARIAT_EMAIL = "secretariat@example.org"
+
+
+def contact_email(iso_code: str) -> str:
+    return f"contact.{iso_code.lower()}@example.org"
+
+
+@dataclass(frozen=True)
+class DemoPledge:
+    target: str
+    goal: str | None
+    action: str | None
+    title: str
+    description: str
+
+
+PLEDGES: tuple[DemoPledge, ...] = (
+    DemoPledge(
+        "victims",
+        "icse-identified-victims",
+        None,
+        "Connect the national victim identification unit to INTERPOL's ICSE database",
+        "Give the national police's victim identification team direct access to the ICSE database and train "
+        "its analysts.",
+    ),
+    DemoPledge(
+        "victims",
+        None,
+        "transborder-victim-identification",
+        "Take part in joint victim identification task forces",
+        "Second analysts to the yearly international victim identification task forces.",
+    ),
+    DemoPledge(
+        "prosecution",
+        "criminalisation-framework",
+        None,
+        "Update the criminal code's offences of online child sexual abuse",
+        "Bring the offences of grooming and of live-streamed abuse into the criminal code.",
+    ),
+    DemoPledge(
+        "prosecution",
+        "joint-law-enforcement",
+        "law-enforcement-exchange",
+        "Join cross-border operations against offender networks",
+        "Assign a liaison officer to joint operations and share case information through the agreed channels.",
+    ),
+    DemoPledge(
+        "awareness",
+        "awareness-campaigns",
+        None,
+        "Run a national online-safety campaign in schools",
+        "A yearly campaign for pupils, teachers and parents on the risks of children's online conduct.",
+    ),
+    DemoPledge(
+        "awareness",
+        "self-exploitation-best-practices",
+        None,
+        "Publish guidance for families on self-produced images",
+        "Guidance, drawn from other members' best practices, on the risks of self-produced images.",
+    ),
+    DemoPledge(
+        "availability",
+        "private-sector-removal",
+        None,
+        "Agree a hash-sharing arrangement with hosting providers",
+        "Share hashes of known material with the main hosting providers so that they can find and remove it.",
+    ),
+    DemoPledge(
+        "availability",
+        "notice-and-takedown-speed",
+        None,
+        "Shorten notice-and-takedown times with the national hotline",
+        "Agree target times with the national hotline and providers, and measure them.",
+    ),
+)
+
+STATUSES = list(Commitment.Status)
+
+
+@dataclass
+class DemoSummary:
+    users_created: int = 0
+    commitments_created: int = 0
+    cycles_created: int = 0
+
+
+def _yearly_cycles(today: date) -> list[tuple[str, date, date]]:
+    """Yearly cycles after the initial report, each covering April to March, up to the one open today."""
+    cycles = []
+    year = 2014
+    while True:
+        period_start, period_end = date(year - 1, 4, 2), date(year, 4, 1)
+        cycles.append((f"Progress report {year}", period_start, period_end))
+        if period_end >= today:
+            return cycles
+        year += 1
+
+
+@transaction.atomic
+def seed_demo(*, password: str, today: date) -> DemoSummary:
+    summary = DemoSummary()
+    encoded = make_password(password)  # One hash for all demo accounts: hashing 55 times is slow.
+
+    secretariat, created = User.objects.get_or_create(
+        email=SECRETARIAT_EMAIL,
+        defaults={
+            "full_name": "Alliance secretariat (demo)",
+            "role": User.Role.SECRETARIAT_ADMIN,
+            "is_staff": True,
+            "is_superuser": True,
+            "password": encoded,
+        },
+    )
+    summary.users_created += created
+    states = list(MemberState.objects.order_by("name"))
+    existing = set(User.objects.filter(member_state__isnull=False).values_list("email", flat=True))
+    new_contacts = [
+        User(
+            email=contact_email(state.iso_code),
+            full_name=f"National contact point, {state.name} (demo)",
+            role=User.Role.NATIONAL_CONTACT,
+            member_state=state,
+            password=encoded,
+        )
+        for state in states
+        if contact_email(state.iso_code) not in existing
+    ]
+    User.objects.bulk_create(new_contacts)
+    summary.users_created += len(new_contacts)
+    if not check_password(password, secretariat.password):
+        demo_emails = [SECRETARIAT_EMAIL, *(contact_email(s.iso_code) for s in states)]
+        User.objects.filter(email__in=demo_emails).update(password=encoded)
+
+    for name, period_start, period_end in _yearly_cycles(today):
+        _, created = ReportingCycle.objects.get_or_create(
+            name=name,
+            defaults={
+                "period_start": period_start,
+                "period_end": period_end,
+                "opens_on": period_start,
+                "due_on": period_end,
+                "is_demo": True,
+            },
+        )
+        summary.cycles_created += created
+
+    targets = {t.code: t for t in PolicyTarget.objects.all()}
+    goals = {g.code: g for g in OperationalGoal.objects.all()}
+    actions = {a.code: a for a in PotentialAction.objects.all()}
+    have = set(Commitment.objects.filter(is_demo=True).values_list("member_state_id", "title"))
+    new_commitments = []
+    for index, state in enumerate(states):
+        for offset in (0, 3, 5):
+            pledge = PLEDGES[(index + offset) % len(PLEDGES)]
+            if (state.pk, pledge.title) in have:
+                continue
+            start = date(2013 + (index + offset) % 3, 4, 1)
+            new_commitments.append(
+                Commitment(
+                    member_state=state,
+                    target=targets[pledge.target],
+                    goal=goals[pledge.goal] if pledge.goal else None,
+                    action=actions[pledge.action] if pledge.action else None,
+                    title=pledge.title,
+                    description=pledge.description,
+                    planned_start=start,
+                    planned_end=date(start.year + 2, 3, 31),
+                    status=STATUSES[(index + offset) % len(STATUSES)],
+                    is_demo=True,
+                )
+            )
+    Commitment.objects.bulk_create(new_commitments)
+    summary.commitments_created = len(new_commitments)
+    return summary

@@ -1,0 +1,1 @@
+"""Compiled progress reports (built by the reporting jobs)."""

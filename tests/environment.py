@@ -1,0 +1,15 @@
+"""Loaded by pytest before Django starts (`-p tests.environment`): the test environment's defaults.
+
+Tests run against PostgreSQL and Redis on this machine unless the environment says otherwise.
+"""
+
+import os
+
+os.environ.setdefault("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/alliance")
+os.environ.setdefault("REDIS_URL", "redis://127.0.0.1:6379/1")
+os.environ.setdefault("SECRET_KEY", "test-only-secret-key-5c9d1b7e3a8f4e2d9b6a0c1f7e3d5b8a2c4e6f0a1b3d")
+os.environ.setdefault("ALLOWED_HOSTS", "testserver,localhost,127.0.0.1")
+os.environ.setdefault("EMAIL_URL", "consolemail://")
+# Production-like: the tests see what a deployment sees (DEBUG off), but over plain HTTP.
+os.environ.setdefault("DEBUG", "false")
+os.environ.setdefault("SECURE_SSL_REDIRECT", "false")
