@@ -161,7 +161,7 @@ else:
 # --- Celery ---------------------------------------------------------------------------------
 # Redis when configured; otherwise kombu's filesystem transport, which needs no server, so that
 # `make run` starts a real worker and beat on a bare machine.
-CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="") or REDIS_URL or "filesystem://"
+CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="") or REDIS_URL or "filesystem://localhost//"
 if CELERY_BROKER_URL.startswith("filesystem://"):
     _broker_dir = VAR_DIR / "broker"
     for _folder in ("queue", "processed", "control"):

@@ -2,6 +2,7 @@ from typing import Any
 
 import pytest
 from django.conf import LazySettings
+from django.core.management import call_command
 
 from commitments.models import SourceDocument
 from commitments.reference.load import load_reference_data
@@ -10,6 +11,12 @@ from commitments.reference.load import load_reference_data
 @pytest.fixture(autouse=True)
 def _fast_password_hasher(settings: LazySettings) -> None:
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _collected_static_files() -> None:
+    """Pages render through the production static storage (hashed names from a manifest)."""
+    call_command("collectstatic", interactive=False, verbosity=0)
 
 
 @pytest.fixture(scope="session")

@@ -4,6 +4,7 @@ Tests run against PostgreSQL and Redis on this machine unless the environment sa
 """
 
 import os
+import tempfile
 
 os.environ.setdefault("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/alliance")
 os.environ.setdefault("REDIS_URL", "redis://127.0.0.1:6379/1")
@@ -13,3 +14,5 @@ os.environ.setdefault("EMAIL_URL", "consolemail://")
 # Production-like: the tests see what a deployment sees (DEBUG off), but over plain HTTP.
 os.environ.setdefault("DEBUG", "false")
 os.environ.setdefault("SECURE_SSL_REDIRECT", "false")
+# Static files are collected once per run, as a deployment does, into a scratch folder.
+os.environ.setdefault("STATIC_ROOT", tempfile.mkdtemp(prefix="alliance-static-"))

@@ -1,0 +1,43 @@
+# The two commands a newcomer needs: `make run` and `make test`. Both create .venv when missing.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: install run test lint check pytest lock clean
+
+$(STAMP): pyproject.toml requirements.lock
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet -c requirements.lock -e '.[dev]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+## Start web, Celery worker and beat on 127.0.0.1:$${PORT:-8000} with demo data; Ctrl-C stops all.
+run: install
+	bin/run
+
+## Lint, type-check, check migrations and run the tests against PostgreSQL and Redis.
+test: lint check pytest
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	DEBUG=true $(BIN)/mypy .
+
+check: install
+	DEBUG=true VAR_DIR=$$(mktemp -d) $(BIN)/python manage.py makemigrations --check --dry-run
+	DEBUG=true VAR_DIR=$$(mktemp -d) $(BIN)/python manage.py check --fail-level WARNING
+
+pytest: install
+	$(BIN)/pytest
+
+## Refresh requirements.lock from a clean resolution of pyproject.toml.
+lock:
+	rm -rf /tmp/alliance-lock && $(PYTHON) -m venv /tmp/alliance-lock
+	/tmp/alliance-lock/bin/python -m pip install --quiet -e '.[dev]'
+	/tmp/alliance-lock/bin/python -m pip freeze --exclude-editable | grep -v '^-e' > requirements.lock
+	rm -rf /tmp/alliance-lock
+
+clean:
+	rm -rf $(VENV) var .mypy_cache .ruff_cache .pytest_cache

@@ -1,0 +1,60 @@
+"""`manage.py seed_demo`: demo accounts and data for `make run`, never in production."""
+
+from datetime import date
+
+import pytest
+from django.conf import LazySettings
+from django.contrib.auth import authenticate
+from django.core.management import CommandError, call_command
+
+from accounts.models import User
+from commitments.demo import seed_demo
+from commitments.models import Commitment, MemberState, ReportingCycle
+
+
+def test_seed_demo_is_refused_when_debug_is_off(alliance: None, settings: LazySettings) -> None:
+    settings.DEBUG = False
+    with pytest.raises(CommandError, match="runs only with DEBUG on"):
+        call_command("seed_demo")
+    assert not User.objects.exists()
+
+
+def test_seed_demo_creates_the_secretariat_and_one_contact_per_member(alliance: None, settings: LazySettings) -> None:
+    settings.DEBUG = True
+    settings.DEMO_PASSWORD = "a-demo-password-for-tests"
+    call_command("seed_demo", stdout=None)
+    secretariat = User.objects.get(email="secretariat@example.org")
+    assert secretariat.is_secretariat
+    assert secretariat.is_staff
+    assert User.objects.filter(role=User.Role.NATIONAL_CONTACT).count() == 54
+    kosovo = User.objects.get(email="contact.xk@example.org")
+    assert kosovo.member_state == MemberState.objects.get(iso_code="XK")
+    assert authenticate(email="contact.xk@example.org", password="a-demo-password-for-tests") == kosovo
+    assert authenticate(email="secretariat@example.org", password="a-demo-password-for-tests") == secretariat
+
+
+def test_demo_data_is_marked_and_consistent(alliance: None) -> None:
+    seed_demo(password="a-demo-password-for-tests", today=date(2026, 11, 25))
+    commitments = Commitment.objects.all()
+    assert commitments.count() == 54 * 3
+    assert not commitments.filter(is_demo=False).exists()
+    for commitment in commitments.select_related("goal", "target"):
+        commitment.full_clean()
+    yearly = ReportingCycle.objects.filter(is_demo=True).order_by("due_on")
+    assert yearly.first().due_on == date(2014, 4, 1)  # type: ignore[union-attr]
+    assert yearly.last().is_open_on(date(2026, 11, 25))  # type: ignore[union-attr]
+    initial = ReportingCycle.objects.get(is_demo=False)
+    assert initial.due_on == date(2013, 4, 1)
+
+
+def test_seed_demo_twice_creates_nothing_new(alliance: None) -> None:
+    seed_demo(password="a-demo-password-for-tests", today=date(2026, 11, 25))
+    again = seed_demo(password="a-demo-password-for-tests", today=date(2026, 11, 25))
+    assert (again.users_created, again.commitments_created, again.cycles_created) == (0, 0, 0)
+    assert User.objects.count() == 55
+
+
+def test_a_new_demo_password_applies_to_existing_accounts(alliance: None) -> None:
+    seed_demo(password="the-first-demo-password", today=date(2026, 11, 25))
+    seed_demo(password="the-second-demo-password", today=date(2026, 11, 25))
+    assert authenticate(email="contact.fr@example.org", password="the-second-demo-password") is not None
