@@ -188,3 +188,11 @@ def test_a_changed_fact_is_put_back_by_the_next_load(alliance: None) -> None:
     summary = load_reference_data()
     assert summary.updated == {"member states": 1}
     assert m.MemberState.objects.get(iso_code="FR").name == "France"
+
+
+def test_the_reference_data_document_lists_every_discrepancy_and_choice() -> None:
+    document = _words((ref.SOURCES_DIR.parents[2] / "docs" / "reference-data.md").read_text(encoding="utf-8"))
+    for discrepancy in ref.DISCREPANCIES:
+        assert f"Key `{discrepancy.key}`" in document
+        assert _words(discrepancy.subject) in document
+        assert _words(discrepancy.choice) in document
