@@ -19,11 +19,9 @@ def django_env(**overrides: str | None) -> dict[str, str]:
     return env
 
 
-def run_django(code: str, **overrides: str | None) -> subprocess.CompletedProcess[str]:
-    """Run `code` after django.setup() in a new interpreter."""
-    script = "import django\ndjango.setup()\n" + code
+def _run(args: list[str], overrides: dict[str, str | None]) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-c", script],
+        [sys.executable, *args],
         cwd=ROOT,
         env=django_env(**overrides),
         capture_output=True,
@@ -31,15 +29,12 @@ def run_django(code: str, **overrides: str | None) -> subprocess.CompletedProces
         timeout=120,
         check=False,
     )
+
+
+def run_django(code: str, **overrides: str | None) -> subprocess.CompletedProcess[str]:
+    """Run `code` after django.setup() in a new interpreter."""
+    return _run(["-c", "import django\ndjango.setup()\n" + code], overrides)
 
 
 def run_manage(*args: str, **overrides: str | None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "manage.py", *args],
-        cwd=ROOT,
-        env=django_env(**overrides),
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
+    return _run(["manage.py", *args], overrides)
