@@ -9,6 +9,7 @@ admin.site.index_title = "Secretariat administration"
 
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
+    path("accounts/", include("accounts.urls")),
     path("admin/", admin.site.urls),
     path("", include("commitments.urls")),
 ]

@@ -1,14 +1,20 @@
 """The secretariat's admin: every model, with the columns, filters and searches it works with."""
 
 from datetime import date
+from typing import Any
 
 from django.contrib import admin
 from django.db.models import Count, QuerySet
+from django.forms import ModelForm
 from django.http import HttpRequest
 from django.utils import timezone
 
+from accounts.models import User
+
 from . import models as m
+from .history import changed, field_values, record
 from .selectors import member_states_with_status
+from .services import COMMITMENT_FIELDS
 
 SOURCED_FIELDS = ("source", "excerpt", "note")
 
@@ -185,4 +191,110 @@ class CommitmentAdmin(admin.ModelAdmin[m.Commitment]):
     search_fields = ("title", "description", "member_state__name", "member_state__iso_code")
     autocomplete_fields = ("member_state",)
     date_hierarchy = "planned_start"
-    readonly_fields = ("created_at", "updated_at")
+    readonly_fields = ("created_at", "updated_at", "created_by")
+
+    def save_model(self, request: HttpRequest, obj: m.Commitment, form: ModelForm[m.Commitment], change: bool) -> None:
+        # Edits made here are recorded like every other change.
+        before = field_values(m.Commitment.objects.get(pk=obj.pk), COMMITMENT_FIELDS) if change else {}
+        super().save_model(request, obj, form, change)
+        actor = request.user if isinstance(request.user, User) else None
+        record(
+            actor=actor,
+            action="updated in admin" if change else "created in admin",
+            subject=obj,
+            changes=changed(before, field_values(obj, COMMITMENT_FIELDS)),
+            member_state=obj.member_state,
+        )
+
+
+class ProgressUpdateInline(admin.StackedInline[m.ProgressUpdate, m.Submission]):
+    model = m.ProgressUpdate
+    extra = 0
+    fields = ("commitment", "status", "completion_percent", "confidentiality", "narrative", "needs_revision", "version")
+    readonly_fields = fields
+    can_delete = False
+    show_change_link = True
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+@admin.register(m.Submission)
+class SubmissionAdmin(admin.ModelAdmin[m.Submission]):
+    """Read-mostly: the workflow's transitions happen on the review pages, through the services."""
+
+    list_display = ("member_state", "cycle", "status", "round", "first_submitted_at", "extended_due_on", "accepted_at")
+    list_filter = ("status", "cycle", "member_state")
+    list_select_related = ("member_state", "cycle")
+    search_fields = ("member_state__name", "member_state__iso_code", "cycle__name")
+    readonly_fields = (
+        "member_state", "cycle", "status", "version", "round", "extended_due_on", "first_submitted_at",
+        "submitted_at", "accepted_at", "accepted_by", "created_at", "updated_at",
+    )  # fmt: skip
+    inlines = (ProgressUpdateInline,)
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+
+@admin.register(m.ProgressUpdate)
+class ProgressUpdateAdmin(admin.ModelAdmin[m.ProgressUpdate]):
+    list_display = ("commitment", "submission", "status", "completion_percent", "confidentiality", "needs_revision")
+    list_filter = ("status", "confidentiality", "needs_revision", "submission__cycle")
+    list_select_related = ("commitment__member_state", "submission__cycle", "submission__member_state")
+    search_fields = ("commitment__title", "narrative", "submission__member_state__name")
+    readonly_fields = ("submission", "commitment", "version", "updated_by", "updated_at")
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+@admin.register(m.Evidence)
+class EvidenceAdmin(admin.ModelAdmin[m.Evidence]):
+    list_display = ("original_name", "update", "content_type", "size", "uploaded_by", "uploaded_at")
+    list_select_related = ("update__commitment__member_state", "uploaded_by")
+    search_fields = ("original_name", "sha256")
+    readonly_fields = (
+        "update",
+        "file",
+        "stored_name",
+        "original_name",
+        "content_type",
+        "size",
+        "sha256",
+        "uploaded_by",
+    )
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+
+@admin.register(m.ReviewComment)
+class ReviewCommentAdmin(admin.ModelAdmin[m.ReviewComment]):
+    list_display = ("update", "author", "round", "created_at")
+    list_select_related = ("update__commitment__member_state", "author")
+    search_fields = ("body",)
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+@admin.register(m.HistoryEntry)
+class HistoryEntryAdmin(admin.ModelAdmin[m.HistoryEntry]):
+    list_display = ("at", "actor_label", "action", "subject_type", "subject_label", "member_state")
+    list_filter = ("action", "subject_type", "member_state")
+    list_select_related = ("member_state",)
+    search_fields = ("actor_label", "subject_label")
+    date_hierarchy = "at"
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False

@@ -4,16 +4,37 @@ Everything made here is marked as demo data (`is_demo`) and is never taken for a
 """
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import UTC, date, datetime, time, timedelta
+from decimal import Decimal
+from typing import Any
 
 from django.contrib.auth.hashers import check_password, make_password
 from django.db import transaction
 
 from accounts.models import User
 
-from .models import Commitment, MemberState, OperationalGoal, PolicyTarget, PotentialAction, ReportingCycle
+from .models import (
+    Commitment,
+    Confidentiality,
+    HistoryEntry,
+    MemberState,
+    OperationalGoal,
+    PolicyTarget,
+    PotentialAction,
+    ReportingCycle,
+    Submission,
+)
+from .services import (
+    MilestoneData,
+    progress_update_save,
+    submission_accept,
+    submission_return,
+    submission_start,
+    submission_submit,
+)
 
 SECRETARIAT_EMAIL = "secretariat@example.org"
+REVIEWER_EMAIL = "reviewer@example.org"
 
 
 def contact_email(iso_code: str) -> str:
@@ -97,6 +118,7 @@ class DemoSummary:
     users_created: int = 0
     commitments_created: int = 0
     cycles_created: int = 0
+    submissions_created: int = 0
 
 
 def _yearly_cycles(today: date) -> list[tuple[str, date, date]]:
@@ -127,6 +149,15 @@ def seed_demo(*, password: str, today: date) -> DemoSummary:
         },
     )
     summary.users_created += created
+    _, created = User.objects.get_or_create(
+        email=REVIEWER_EMAIL,
+        defaults={
+            "full_name": "Secretariat reviewer (demo)",
+            "role": User.Role.SECRETARIAT_REVIEWER,
+            "password": encoded,
+        },
+    )
+    summary.users_created += created
     states = list(MemberState.objects.order_by("name"))
     existing = set(User.objects.filter(member_state__isnull=False).values_list("email", flat=True))
     new_contacts = [
@@ -143,7 +174,7 @@ def seed_demo(*, password: str, today: date) -> DemoSummary:
     User.objects.bulk_create(new_contacts)
     summary.users_created += len(new_contacts)
     if not check_password(password, secretariat.password):
-        demo_emails = [SECRETARIAT_EMAIL, *(contact_email(s.iso_code) for s in states)]
+        demo_emails = [SECRETARIAT_EMAIL, REVIEWER_EMAIL, *(contact_email(s.iso_code) for s in states)]
         User.objects.filter(email__in=demo_emails).update(password=encoded)
 
     for name, period_start, period_end in _yearly_cycles(today):
@@ -186,4 +217,100 @@ def seed_demo(*, password: str, today: date) -> DemoSummary:
             )
     Commitment.objects.bulk_create(new_commitments)
     summary.commitments_created = len(new_commitments)
+    summary.submissions_created = _seed_submissions(states, secretariat, today)
     return summary
+
+
+def _values(commitment: Commitment, index: int, year: int) -> dict[str, Any]:
+    status = commitment.status
+    percent = {"not_started": 0, "on_track": 40 + (index % 5) * 10, "delayed": 20, "completed": 100}.get(status, 50)
+    values: dict[str, Any] = {
+        "status": status,
+        "completion_percent": percent,
+        "narrative": (
+            f"{year}: work on '{commitment.title.lower()}' is {commitment.get_status_display().lower()}. "
+            "The responsible ministry reports on the steps taken in the period and the next ones."
+        ),
+        "confidentiality": (Confidentiality.PUBLIC, Confidentiality.MEMBERS, Confidentiality.SECRETARIAT)[index % 3],
+    }
+    if commitment.goal and commitment.goal.code == "icse-identified-victims":
+        values["icse_victims_identified"] = 30 + index * 3 + (year - 2020) * 4
+        values["figures_source"] = "National victim identification unit (demo figures)"
+    if commitment.goal and commitment.goal.code == "notice-and-takedown-speed":
+        values["takedown_median_hours"] = Decimal(72 - (year - 2020) * 4 + index % 7)
+        values["figures_source"] = "National hotline statistics (demo figures)"
+    return values
+
+
+def _write_updates(submission: Submission, contact: User, commitments: list[Commitment], index: int) -> None:
+    for commitment in commitments:
+        progress_update_save(
+            submission=submission,
+            commitment=commitment,
+            actor=contact,
+            values=_values(commitment, index, submission.cycle.due_on.year),
+            milestones=[MilestoneData(submission.cycle.period_end, "Report to the national steering group")],
+            expected_version=None,
+        )
+
+
+def _backdate(submission: Submission, submitted: datetime, accepted: datetime | None = None) -> None:
+    """Demo only: make a past cycle's submission look submitted (and accepted) at the time given."""
+    Submission.objects.filter(pk=submission.pk).update(
+        first_submitted_at=submitted, submitted_at=submitted, accepted_at=accepted
+    )
+    HistoryEntry.objects.filter(submission=submission).update(at=accepted or submitted)
+
+
+def _seed_submissions(states: list[MemberState], secretariat: User, today: date) -> int:
+    """Submissions in every state of the workflow, across the member states, for the last two cycles."""
+    if Submission.objects.exists():
+        return 0
+    cycles = list(ReportingCycle.objects.filter(is_demo=True, opens_on__lte=today).order_by("-due_on")[:2])
+    if len(cycles) < 2:
+        return 0
+    current, previous = cycles
+    contacts = {u.member_state_id: u for u in User.objects.filter(role=User.Role.NATIONAL_CONTACT)}
+    by_state: dict[int, list[Commitment]] = {}
+    for commitment in Commitment.objects.select_related("goal").order_by("title"):
+        by_state.setdefault(commitment.member_state_id, []).append(commitment)
+    created = 0
+    for index, state in enumerate(states):
+        contact, commitments = contacts[state.pk], by_state.get(state.pk, [])
+        if not commitments:
+            continue
+        # The previous cycle: mostly accepted on time; some late, some never finished.
+        kind = index % 9
+        if kind != 0:
+            submission = submission_start(member_state=state, cycle=previous, actor=contact)
+            created += 1
+            _write_updates(submission, contact, commitments if kind != 1 else commitments[:1], index)
+            if kind != 1:
+                submission = submission_submit(submission=submission, actor=contact)
+                submission = submission_accept(
+                    submission=submission, actor=secretariat, seen_version=submission.version
+                )
+                due = datetime.combine(previous.due_on, time(12), tzinfo=UTC)
+                submitted = due + timedelta(days=19) if kind == 2 else due - timedelta(days=12)
+                _backdate(submission, submitted, submitted + timedelta(days=10))
+        # The current cycle: every state of the workflow.
+        kind = index % 6
+        if kind == 0:
+            continue
+        submission = submission_start(member_state=state, cycle=current, actor=contact)
+        created += 1
+        _write_updates(submission, contact, commitments if kind != 1 else commitments[:1], index + 1)
+        if kind in (3, 4, 5):
+            submission = submission_submit(submission=submission, actor=contact)
+        if kind == 4:
+            first = submission.updates.order_by("pk").first()
+            assert first is not None
+            submission_return(
+                submission=submission,
+                actor=secretariat,
+                seen_version=submission.version,
+                comments={first.pk: "Please add the figures for the period and say what is planned next."},
+            )
+        if kind == 5:
+            submission_accept(submission=submission, actor=secretariat, seen_version=submission.version)
+    return created

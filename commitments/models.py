@@ -349,6 +349,15 @@ class Commitment(models.Model):
     planned_end = models.DateField(null=True, blank=True)
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.NOT_STARTED)
     is_demo = models.BooleanField(default=False, help_text="Made up for demonstration; not a real pledge.")
+    pledged_in = models.ForeignKey(
+        ReportingCycle,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="pledges",
+        help_text="The reporting cycle in which a national contact added this pledge.",
+    )
+    created_by = models.ForeignKey("accounts.User", on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -371,3 +380,223 @@ class Commitment(models.Model):
     def clean(self) -> None:
         if self.goal is not None and self.target_id is not None and self.goal.target_id != self.target_id:
             raise ValidationError({"goal": "This operational goal belongs to another policy target."})
+
+
+class Confidentiality(models.TextChoices):
+    """Who may read a piece of reported content. Only public content is ever published."""
+
+    PUBLIC = "public", "Public"
+    MEMBERS = "members", "Alliance members"
+    SECRETARIAT = "secretariat", "Secretariat only"
+
+
+class Submission(models.Model):
+    """A member state's report for one reporting cycle."""
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", "Draft"
+        SUBMITTED = "submitted", "Submitted"
+        RETURNED = "returned", "Returned for changes"
+        ACCEPTED = "accepted", "Accepted"
+
+    EDITABLE = (Status.DRAFT, Status.RETURNED)
+
+    member_state = models.ForeignKey(MemberState, on_delete=models.PROTECT, related_name="submissions")
+    cycle = models.ForeignKey(ReportingCycle, on_delete=models.PROTECT, related_name="submissions")
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.DRAFT)
+    # Bumped by every change to the submission or its updates: a reviewer's decision names the
+    # version it was taken on, so content the reviewer did not see is never accepted.
+    version = models.PositiveIntegerField(default=1)
+    round = models.PositiveSmallIntegerField(default=0, help_text="How many times it has been submitted.")
+    extended_due_on = models.DateField(null=True, blank=True, help_text="Extension granted by the secretariat.")
+    first_submitted_at = models.DateTimeField(null=True, blank=True)
+    submitted_at = models.DateTimeField(null=True, blank=True)
+    accepted_at = models.DateTimeField(null=True, blank=True)
+    accepted_by = models.ForeignKey("accounts.User", on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["cycle__due_on", "member_state__name"]
+        constraints = [
+            models.UniqueConstraint(name="%(app_label)s_%(class)s_one_per_cycle", fields=["member_state", "cycle"]),
+            models.CheckConstraint(
+                name="%(app_label)s_%(class)s_accepted_has_time",
+                condition=~Q(status="accepted") | Q(accepted_at__isnull=False),
+            ),
+        ]
+        permissions = [
+            ("review_submission", "Can review, return and accept submissions"),
+            ("grant_extension", "Can grant a member state more time for a cycle"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.member_state} — {self.cycle}"
+
+    @property
+    def due_on(self) -> date:
+        return self.extended_due_on or self.cycle.due_on
+
+    @property
+    def is_editable(self) -> bool:
+        return self.status in self.EDITABLE
+
+    def is_late_on(self, day: date) -> bool:
+        """Late: first submitted after the due date, or not yet submitted and past it."""
+        if self.first_submitted_at is not None:
+            return self.first_submitted_at.date() > self.due_on
+        return day > self.due_on
+
+
+class ProgressUpdate(models.Model):
+    """What a member state reports about one commitment in one submission."""
+
+    submission = models.ForeignKey(Submission, on_delete=models.CASCADE, related_name="updates")
+    commitment = models.ForeignKey(Commitment, on_delete=models.PROTECT, related_name="progress_updates")
+    status = models.CharField(max_length=16, choices=Commitment.Status.choices, default=Commitment.Status.NOT_STARTED)
+    completion_percent = models.PositiveSmallIntegerField("completion (%)", default=0)
+    narrative = models.TextField(blank=True)
+    confidentiality = models.CharField(max_length=16, choices=Confidentiality.choices, default=Confidentiality.MEMBERS)
+    icse_victims_identified = models.PositiveIntegerField(
+        "victims identified in the ICSE database in the period", null=True, blank=True
+    )
+    takedown_median_hours = models.DecimalField(
+        "median hours from notice to takedown", max_digits=7, decimal_places=1, null=True, blank=True
+    )
+    figures_source = models.CharField("source of the figures", max_length=300, blank=True)
+    needs_revision = models.BooleanField(default=False, help_text="Returned by the reviewer for changes.")
+    # Optimistic lock: a save names the version it was edited from; a stale one is refused.
+    version = models.PositiveIntegerField(default=1)
+    updated_by = models.ForeignKey("accounts.User", on_delete=models.SET_NULL, null=True, related_name="+")
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["commitment__target__number", "commitment__title"]
+        constraints = [
+            models.UniqueConstraint(
+                name="%(app_label)s_%(class)s_one_per_commitment", fields=["submission", "commitment"]
+            ),
+            models.CheckConstraint(
+                name="%(app_label)s_%(class)s_percent_range",
+                condition=Q(completion_percent__gte=0) & Q(completion_percent__lte=100),
+                violation_error_message="Completion is between 0 and 100 percent.",
+            ),
+            models.CheckConstraint(
+                name="%(app_label)s_%(class)s_takedown_hours_positive",
+                condition=Q(takedown_median_hours__isnull=True) | Q(takedown_median_hours__gte=0),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Update on {self.commitment}"
+
+    def clean(self) -> None:
+        if self.completion_percent is not None and self.completion_percent > 100:
+            raise ValidationError({"completion_percent": "Completion cannot exceed 100 percent."})
+        if self.status == Commitment.Status.COMPLETED and self.completion_percent != 100:
+            raise ValidationError({"completion_percent": "A completed commitment is 100 percent complete."})
+
+
+class Milestone(models.Model):
+    update = models.ForeignKey(ProgressUpdate, on_delete=models.CASCADE, related_name="milestones")
+    due_on = models.DateField("date")
+    title = models.CharField(max_length=300)
+    done = models.BooleanField(default=False)
+
+    class Meta:
+        ordering = ["due_on", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.due_on}: {self.title}"
+
+
+def evidence_upload_to(instance: "Evidence", filename: str) -> str:
+    # Stored under a generated name; the person's file name is kept only as data.
+    return f"evidence/{instance.stored_name}"
+
+
+class Evidence(models.Model):
+    """A file attached to a progress update as evidence."""
+
+    update = models.ForeignKey(ProgressUpdate, on_delete=models.CASCADE, related_name="evidence")
+    file = models.FileField(upload_to=evidence_upload_to, max_length=200)
+    stored_name = models.CharField(max_length=100, unique=True)
+    original_name = models.CharField(max_length=255)
+    content_type = models.CharField(max_length=100)
+    size = models.PositiveBigIntegerField()
+    sha256 = models.CharField(max_length=64)
+    uploaded_by = models.ForeignKey("accounts.User", on_delete=models.SET_NULL, null=True, related_name="+")
+    uploaded_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name_plural = "evidence"
+        ordering = ["uploaded_at", "pk"]
+
+    def __str__(self) -> str:
+        return self.original_name
+
+
+class ReviewComment(models.Model):
+    update = models.ForeignKey(ProgressUpdate, on_delete=models.CASCADE, related_name="comments")
+    author = models.ForeignKey("accounts.User", on_delete=models.SET_NULL, null=True, related_name="+")
+    body = models.TextField()
+    round = models.PositiveSmallIntegerField(help_text="The submission round the comment was made on.")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+
+    def __str__(self) -> str:
+        return f"Comment on {self.update}"
+
+
+class SubmissionSnapshot(models.Model):
+    """The content of a submission as it was submitted (or accepted): the basis of the reviewer's diffs."""
+
+    class Event(models.TextChoices):
+        SUBMITTED = "submitted", "Submitted"
+        ACCEPTED = "accepted", "Accepted"
+
+    submission = models.ForeignKey(Submission, on_delete=models.CASCADE, related_name="snapshots")
+    round = models.PositiveSmallIntegerField()
+    event = models.CharField(max_length=16, choices=Event.choices)
+    data = models.JSONField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["submission", "round", "created_at"]
+        constraints = [
+            models.UniqueConstraint(name="%(app_label)s_%(class)s_once", fields=["submission", "round", "event"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.submission} round {self.round} ({self.event})"
+
+
+class HistoryEntry(models.Model):
+    """One recorded change: who, when, to what, and the values before and after.
+
+    Written by the service functions for every change they make, whether called from a page, the
+    API, a Celery job or a command, and by the admin.
+    """
+
+    at = models.DateTimeField(db_index=True)
+    actor = models.ForeignKey("accounts.User", on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    actor_label = models.CharField(max_length=254, help_text="Who, as named at the time (or the job).")
+    member_state = models.ForeignKey(
+        MemberState, on_delete=models.CASCADE, null=True, blank=True, related_name="history"
+    )
+    submission = models.ForeignKey(Submission, on_delete=models.CASCADE, null=True, blank=True, related_name="history")
+    subject_type = models.CharField(max_length=32)
+    subject_id = models.BigIntegerField()
+    subject_label = models.CharField(max_length=300)
+    action = models.CharField(max_length=32)
+    changes = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        verbose_name_plural = "history entries"
+        ordering = ["-at", "-pk"]
+        indexes = [models.Index(fields=["subject_type", "subject_id"])]
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M} {self.actor_label} {self.action} {self.subject_label}"

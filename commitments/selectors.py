@@ -1,10 +1,34 @@
 """Reads of the Alliance's reference data and commitments."""
 
+from dataclasses import dataclass
 from datetime import date
 
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import (
+    BooleanField,
+    Case,
+    Count,
+    Exists,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+    When,
+)
+from django.db.models.functions import Coalesce
 
-from .models import EuMembership, Membership, MemberState
+from .models import (
+    Commitment,
+    EuMembership,
+    HistoryEntry,
+    Membership,
+    MemberState,
+    ProgressUpdate,
+    ReportingCycle,
+    ReviewComment,
+    Submission,
+)
 
 
 def _membership_on(day: date) -> Q:
@@ -34,3 +58,115 @@ def member_states_with_status(*, day: date) -> QuerySet[MemberState]:
         is_member=Exists(Membership.objects.filter(_membership_on(day), member_state=OuterRef("pk"))),
         is_eu_member=Exists(EuMembership.objects.filter(_eu_membership_on(day), member_state=OuterRef("pk"))),
     )
+
+
+# --- Reporting --------------------------------------------------------------------------------
+
+
+def late_expression(today: date) -> Case:
+    """True when first submitted after the due date, or not submitted and past it."""
+    due = Coalesce("extended_due_on", "cycle__due_on")
+    return Case(
+        When(Q(first_submitted_at__isnull=False) & Q(first_submitted_at__date__gt=due), then=Value(True)),
+        When(
+            Q(first_submitted_at__isnull=True) & Q(cycle__due_on__lt=today, extended_due_on__isnull=True),
+            then=Value(True),
+        ),
+        When(Q(first_submitted_at__isnull=True) & Q(extended_due_on__lt=today), then=Value(True)),
+        default=Value(False),
+        output_field=BooleanField(),
+    )
+
+
+def submissions_with_progress(queryset: QuerySet[Submission], *, today: date) -> QuerySet[Submission]:
+    """Submissions with their update counts and lateness, for lists."""
+    return queryset.select_related("member_state", "cycle").annotate(
+        update_count=Count("updates", distinct=True),
+        returned_count=Count("updates", filter=Q(updates__needs_revision=True), distinct=True),
+        commitment_count=Subquery(
+            Commitment.objects.filter(member_state=OuterRef("member_state"))
+            .values("member_state")
+            .annotate(n=Count("pk"))
+            .values("n")[:1]
+        ),
+        is_late=late_expression(today),
+    )
+
+
+@dataclass(frozen=True)
+class CycleRow:
+    cycle: ReportingCycle
+    submission: Submission | None
+    commitments: int
+    is_late: bool
+
+    @property
+    def to_do(self) -> int:
+        done = getattr(self.submission, "update_count", 0) if self.submission else 0
+        return max(self.commitments - done, 0)
+
+
+def contact_cycles(*, member_state: MemberState, today: date) -> list[CycleRow]:
+    """Every reporting cycle with the member state's submission in it, newest first."""
+    commitments = Commitment.objects.filter(member_state=member_state).count()
+    submissions = {
+        s.cycle_id: s
+        for s in submissions_with_progress(Submission.objects.filter(member_state=member_state), today=today)
+    }
+    rows = []
+    for cycle in ReportingCycle.objects.order_by("-due_on"):
+        submission = submissions.get(cycle.pk)
+        late = bool(getattr(submission, "is_late", False)) if submission else today > cycle.due_on
+        rows.append(CycleRow(cycle, submission, commitments, late))
+    return rows
+
+
+def current_cycle(*, today: date) -> ReportingCycle | None:
+    """The cycle open today, else the most recent one that has opened."""
+    open_now = ReportingCycle.objects.filter(opens_on__lte=today, due_on__gte=today).order_by("due_on").first()
+    return open_now or ReportingCycle.objects.filter(opens_on__lte=today).order_by("-due_on").first()
+
+
+@dataclass(frozen=True)
+class CompletenessRow:
+    member_state: MemberState
+    submission: Submission | None
+    state: str  # accepted, submitted, returned, draft, not started
+    is_late: bool
+
+
+def cycle_completeness(*, cycle: ReportingCycle, today: date) -> list[CompletenessRow]:
+    """For each member state on the cycle's due date: where its submission stands."""
+    submissions = {
+        s.member_state_id: s for s in submissions_with_progress(Submission.objects.filter(cycle=cycle), today=today)
+    }
+    rows = []
+    for state in member_states_on(day=cycle.due_on).order_by("name"):
+        submission = submissions.get(state.pk)
+        if submission is None:
+            rows.append(CompletenessRow(state, None, "not started", today > cycle.due_on))
+        else:
+            rows.append(CompletenessRow(state, submission, submission.status, submission.is_late_on(today)))
+    return rows
+
+
+def submission_page_data(submission: Submission) -> tuple[list[Commitment], dict[int, ProgressUpdate]]:
+    """The member state's commitments (grouped by target in order) and this submission's updates."""
+    commitments = list(
+        Commitment.objects.filter(member_state_id=submission.member_state_id)
+        .select_related("target", "goal", "action")
+        .order_by("target__number", "title")
+    )
+    updates = {
+        u.commitment_id: u
+        for u in submission.updates.select_related("updated_by").prefetch_related(
+            "milestones",
+            "evidence",
+            Prefetch("comments", queryset=ReviewComment.objects.select_related("author")),
+        )
+    }
+    return commitments, updates
+
+
+def submission_history(submission: Submission, *, limit: int = 200) -> QuerySet[HistoryEntry]:
+    return HistoryEntry.objects.filter(submission=submission).select_related("actor")[:limit]

@@ -1,8 +1,42 @@
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
-from django.utils import timezone
+"""Pages of the reporting workflow. Each view parses input, calls a service or selector, renders."""
 
-from .models import Declaration, PolicyTarget
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import QuerySet
+from django.http import FileResponse, HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_POST
+
+from accounts.models import User
+
+from . import permissions, selectors, services
+from .diffs import diff_snapshots
+from .filtersets import SubmissionFilter
+from .forms import (
+    DecisionForm,
+    EvidenceForm,
+    ExtensionForm,
+    MilestoneFormSet,
+    PledgeForm,
+    ProgressUpdateForm,
+    ReviewCommentForm,
+    milestones_from,
+)
+from .models import (
+    Commitment,
+    Declaration,
+    PolicyTarget,
+    ProgressUpdate,
+    ReportingCycle,
+    Submission,
+    SubmissionSnapshot,
+)
 from .selectors import member_states_on
 
 
@@ -20,3 +54,471 @@ def alliance_overview(request: HttpRequest) -> HttpResponse:
             "targets": PolicyTarget.objects.prefetch_related("goals"),
         },
     )
+
+
+def _user(request: HttpRequest) -> User:
+    assert isinstance(request.user, User)
+    return request.user
+
+
+def _wants_json(request: HttpRequest) -> bool:
+    return request.headers.get("X-Requested-With") == "fetch"
+
+
+# --- National contacts ---------------------------------------------------------------------------
+
+
+@login_required
+@require_GET
+def home(request: HttpRequest) -> HttpResponse:
+    user = _user(request)
+    if permissions.is_secretariat(user):
+        return redirect("commitments:review_queue")
+    if not permissions.is_contact(user) or user.member_state is None:
+        raise PermissionDenied("This account has no member state to report for.")
+    today = timezone.localdate()
+    rows = selectors.contact_cycles(member_state=user.member_state, today=today)
+    return render(request, "commitments/home.html", {"rows": rows, "member_state": user.member_state, "today": today})
+
+
+@login_required
+@require_POST
+def cycle_start(request: HttpRequest, cycle_id: int) -> HttpResponse:
+    user = _user(request)
+    cycle = get_object_or_404(ReportingCycle, pk=cycle_id)
+    if user.member_state is None:
+        raise PermissionDenied("Only national contacts report for a member state.")
+    submission = services.submission_start(member_state=user.member_state, cycle=cycle, actor=user)
+    return redirect("commitments:submission", pk=submission.pk)
+
+
+@dataclass
+class Card:
+    """One commitment on the submission page, with its update and the forms to change it."""
+
+    commitment: Commitment
+    update: ProgressUpdate | None
+    editable: bool
+    form: ProgressUpdateForm | None = None
+    milestones: Any = None
+    evidence_form: EvidenceForm | None = None
+    conflict: ProgressUpdate | None = None
+    diff: Any = None
+    diff_accepted: Any = None
+    comment_form: ReviewCommentForm | None = None
+
+
+@dataclass
+class TargetGroup:
+    target: PolicyTarget
+    cards: list[Card] = field(default_factory=list)
+
+
+def _cards(
+    request: HttpRequest,
+    submission: Submission,
+    bound: dict[int, dict[str, Any]] | None = None,
+) -> tuple[list[TargetGroup], list[Card]]:
+    user = _user(request)
+    commitments, updates = selectors.submission_page_data(submission)
+    groups: dict[int, TargetGroup] = {}
+    cards = []
+    for commitment in commitments:
+        update = updates.get(commitment.pk)
+        card = Card(commitment, update, permissions.can_edit_update(user, submission, update))
+        if card.editable:
+            prefix = f"c{commitment.pk}"
+            extra = (bound or {}).get(commitment.pk, {})
+            card.form = extra.get("form") or ProgressUpdateForm(instance=update, commitment=commitment, prefix=prefix)
+            card.milestones = extra.get("milestones") or MilestoneFormSet(
+                prefix=f"{prefix}-ms",
+                initial=[{"due_on": m.due_on, "title": m.title, "done": m.done} for m in update.milestones.all()]
+                if update
+                else [],
+            )
+            card.evidence_form = extra.get("evidence_form") or EvidenceForm(prefix=f"e{commitment.pk}")
+            card.conflict = extra.get("conflict")
+        groups.setdefault(commitment.target.number, TargetGroup(commitment.target)).cards.append(card)
+        cards.append(card)
+    return [groups[n] for n in sorted(groups)], cards
+
+
+def _submission_page(
+    request: HttpRequest,
+    submission: Submission,
+    *,
+    bound: dict[int, dict[str, Any]] | None = None,
+    missing: list[Commitment] | None = None,
+    status: int = 200,
+) -> HttpResponse:
+    user = _user(request)
+    groups, cards = _cards(request, submission, bound)
+    reported = sum(1 for c in cards if c.update is not None)
+    context = {
+        "submission": submission,
+        "groups": groups,
+        "reported": reported,
+        "total": len(cards),
+        "can_edit": permissions.can_edit_submission(user, submission),
+        "can_review": permissions.can_review(user),
+        "is_late": submission.is_late_on(timezone.localdate()),
+        "missing": missing,
+        "history": selectors.submission_history(submission),
+    }
+    return render(request, "commitments/submission.html", context, status=status)
+
+
+@login_required
+@require_GET
+def submission_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    submission = permissions.get_submission_for_user(request.user, pk)
+    return _submission_page(request, submission)
+
+
+def _conflict_json(current: ProgressUpdate) -> dict[str, Any]:
+    who = current.updated_by.full_name or current.updated_by.email if current.updated_by else "someone"
+    return {
+        "message": (
+            f"{who} saved this update at {timezone.localtime(current.updated_at):%H:%M} after you opened it. "
+            "Your changes were not saved. Their version is shown below: copy what you need, then reload."
+        ),
+        "version": current.version,
+        "values": {
+            "Status": current.get_status_display(),
+            "Completion (%)": current.completion_percent,
+            "Narrative": current.narrative,
+            "Confidentiality": current.get_confidentiality_display(),
+        },
+    }
+
+
+@login_required
+@require_POST
+def update_save(request: HttpRequest, pk: int, commitment_id: int) -> HttpResponse:
+    user = _user(request)
+    submission = permissions.get_submission_for_user(user, pk)
+    commitment = get_object_or_404(Commitment, pk=commitment_id, member_state_id=submission.member_state_id)
+    update = ProgressUpdate.objects.filter(submission=submission, commitment=commitment).first()
+    if not permissions.can_edit_update(user, submission, update):
+        if _wants_json(request):
+            return JsonResponse({"error": "This update cannot be changed now."}, status=403)
+        raise PermissionDenied("This update cannot be changed now.")
+    prefix = f"c{commitment.pk}"
+    form = ProgressUpdateForm(request.POST, instance=update, commitment=commitment, prefix=prefix)
+    milestones = MilestoneFormSet(request.POST, prefix=f"{prefix}-ms")
+    if not (form.is_valid() and milestones.is_valid()):
+        if _wants_json(request):
+            errors = {name: [str(e) for e in errs] for name, errs in form.errors.items()}
+            if not milestones.is_valid():
+                errors["milestones"] = ["Check the milestones: each needs a date and a title."]
+            return JsonResponse({"errors": errors}, status=400)
+        return _submission_page(
+            request, submission, bound={commitment.pk: {"form": form, "milestones": milestones}}, status=400
+        )
+    try:
+        saved = services.progress_update_save(
+            submission=submission,
+            commitment=commitment,
+            actor=user,
+            values=form.update_values(),
+            milestones=milestones_from(milestones),
+            expected_version=form.cleaned_data["version"],
+        )
+    except services.EditConflict as conflict:
+        if _wants_json(request):
+            return JsonResponse({"conflict": _conflict_json(conflict.current)}, status=409)
+        return _submission_page(
+            request,
+            submission,
+            bound={commitment.pk: {"form": form, "milestones": milestones, "conflict": conflict.current}},
+            status=409,
+        )
+    except services.WorkflowError as error:
+        if _wants_json(request):
+            return JsonResponse({"error": str(error)}, status=409)
+        messages.error(request, str(error))
+        return redirect("commitments:submission", pk=submission.pk)
+    if _wants_json(request):
+        return JsonResponse(
+            {"saved": True, "version": saved.version, "saved_at": f"{timezone.localtime(saved.updated_at):%H:%M:%S}"}
+        )
+    messages.success(request, f"Saved your update on “{commitment.title}”.")
+    return redirect(reverse("commitments:submission", args=[submission.pk]) + f"#c{commitment.pk}")
+
+
+@login_required
+@require_POST
+def evidence_upload(request: HttpRequest, pk: int, commitment_id: int) -> HttpResponse:
+    user = _user(request)
+    submission = permissions.get_submission_for_user(user, pk)
+    commitment = get_object_or_404(Commitment, pk=commitment_id, member_state_id=submission.member_state_id)
+    update = ProgressUpdate.objects.filter(submission=submission, commitment=commitment).first()
+    if not permissions.can_edit_update(user, submission, update):
+        raise PermissionDenied("Files can only be attached while the update can be edited.")
+    form = EvidenceForm(
+        request.POST,
+        request.FILES,
+        prefix=f"e{commitment.pk}",
+        unsafe_names=getattr(request, "unsafe_upload_names", []),
+    )
+    if not form.is_valid():
+        return _submission_page(request, submission, bound={commitment.pk: {"evidence_form": form}}, status=400)
+    assert form.detected is not None
+    try:
+        evidence = services.evidence_attach(
+            submission=submission,
+            commitment=commitment,
+            actor=user,
+            upload=form.cleaned_data["file"],
+            detected=form.detected,
+        )
+    except services.WorkflowError as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(request, f"Attached “{evidence.original_name}”.")
+    return redirect(reverse("commitments:submission", args=[submission.pk]) + f"#c{commitment.pk}")
+
+
+@login_required
+@require_GET
+def evidence_download(request: HttpRequest, pk: int) -> FileResponse:
+    evidence = permissions.get_evidence_for_user(request.user, pk)
+    response = FileResponse(
+        evidence.file.open("rb"),
+        as_attachment=True,
+        filename=evidence.original_name,
+        content_type=evidence.content_type,
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+@login_required
+@require_POST
+def evidence_delete(request: HttpRequest, pk: int) -> HttpResponse:
+    user = _user(request)
+    evidence = permissions.get_evidence_for_user(user, pk)
+    submission = evidence.update.submission
+    commitment_id = evidence.update.commitment_id
+    try:
+        services.evidence_remove(evidence=evidence, actor=user)
+    except services.WorkflowError as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(request, f"Removed “{evidence.original_name}”.")
+    return redirect(reverse("commitments:submission", args=[submission.pk]) + f"#c{commitment_id}")
+
+
+@login_required
+@require_POST
+def submission_submit(request: HttpRequest, pk: int) -> HttpResponse:
+    user = _user(request)
+    submission = permissions.get_submission_for_user(user, pk)
+    try:
+        services.submission_submit(submission=submission, actor=user)
+    except services.IncompleteSubmission as incomplete:
+        return _submission_page(request, submission, missing=incomplete.missing, status=400)
+    except services.WorkflowError as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(request, "Submitted. The secretariat has been told; you will hear when it is reviewed.")
+    return redirect("commitments:submission", pk=submission.pk)
+
+
+@login_required
+def pledge_new(request: HttpRequest, pk: int) -> HttpResponse:
+    user = _user(request)
+    submission = permissions.get_submission_for_user(user, pk)
+    if not permissions.can_edit_submission(user, submission):
+        raise PermissionDenied("New pledges are added by the member state's contacts while the report is open.")
+    form = PledgeForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            commitment = services.commitment_pledge(
+                member_state=submission.member_state, cycle=submission.cycle, actor=user, values=form.pledge_values()
+            )
+        except ValidationError as error:
+            form.add_error(None, error)
+        except services.WorkflowError as error:
+            form.add_error(None, str(error))
+        else:
+            messages.success(request, f"Added the pledge “{commitment.title}”. Report its progress below.")
+            return redirect(reverse("commitments:submission", args=[submission.pk]) + f"#c{commitment.pk}")
+    status = 400 if request.method == "POST" else 200
+    return render(request, "commitments/pledge.html", {"form": form, "submission": submission}, status=status)
+
+
+# --- Secretariat ---------------------------------------------------------------------------------
+
+
+def _require_reviewer(request: HttpRequest) -> User:
+    user = _user(request)
+    if not permissions.can_review(user):
+        raise PermissionDenied("Only secretariat reviewers can see this page.")
+    return user
+
+
+@login_required
+@require_GET
+def review_queue(request: HttpRequest) -> HttpResponse:
+    _require_reviewer(request)
+    today = timezone.localdate()
+    cycles = list(ReportingCycle.objects.order_by("-due_on"))
+    cycle = None
+    if request.GET.get("cycle"):
+        cycle = next((c for c in cycles if str(c.pk) == request.GET["cycle"]), None)
+    cycle = cycle or selectors.current_cycle(today=today)
+    submissions: QuerySet[Submission] = selectors.submissions_with_progress(
+        Submission.objects.filter(cycle=cycle), today=today
+    ).order_by("member_state__name")
+    filters = SubmissionFilter(request.GET or None, queryset=submissions)
+    completeness = selectors.cycle_completeness(cycle=cycle, today=today) if cycle else []
+    summary: dict[str, int] = {}
+    for row in completeness:
+        summary[row.state] = summary.get(row.state, 0) + 1
+    return render(
+        request,
+        "commitments/review_queue.html",
+        {
+            "cycles": cycles,
+            "cycle": cycle,
+            "filter": filters,
+            "submissions": filters.qs if filters.is_valid() else submissions.none(),
+            "completeness": completeness,
+            "summary": sorted(summary.items()),
+            "late_count": sum(1 for row in completeness if row.is_late),
+        },
+    )
+
+
+def _previous_accepted(submission: Submission) -> SubmissionSnapshot | None:
+    return (
+        SubmissionSnapshot.objects.filter(
+            submission__member_state_id=submission.member_state_id,
+            submission__cycle__due_on__lt=submission.cycle.due_on,
+            event=SubmissionSnapshot.Event.ACCEPTED,
+        )
+        .select_related("submission__cycle")
+        .order_by("-submission__cycle__due_on", "-round")
+        .first()
+    )
+
+
+@login_required
+@require_GET
+def review_submission(request: HttpRequest, pk: int) -> HttpResponse:
+    _require_reviewer(request)
+    submission = permissions.get_submission_for_user(request.user, pk)
+    return _review_page(request, submission)
+
+
+def _review_page(
+    request: HttpRequest, submission: Submission, *, errors: list[str] | None = None, status: int = 200
+) -> HttpResponse:
+    groups, cards = _cards(request, submission)
+    current = services.snapshot_data(submission)
+    last_returned = (
+        SubmissionSnapshot.objects.filter(
+            submission=submission, event=SubmissionSnapshot.Event.SUBMITTED, round=submission.round - 1
+        ).first()
+        if submission.round > 1
+        else None
+    )
+    previous_accepted = _previous_accepted(submission)
+    since_returned = diff_snapshots(last_returned.data, current) if last_returned else {}
+    since_accepted = diff_snapshots(previous_accepted.data if previous_accepted else None, current)
+    for card in cards:
+        card.diff = since_returned.get(card.commitment.pk)
+        card.diff_accepted = since_accepted.get(card.commitment.pk)
+        if card.update is not None:
+            card.comment_form = ReviewCommentForm(prefix=f"r{card.update.pk}")
+    return render(
+        request,
+        "commitments/review.html",
+        {
+            "submission": submission,
+            "groups": groups,
+            "last_returned": last_returned,
+            "previous_accepted": previous_accepted,
+            "is_late": submission.is_late_on(timezone.localdate()),
+            "can_decide": submission.status == Submission.Status.SUBMITTED,
+            "can_extend": permissions.can_grant_extension(request.user)
+            and submission.status != Submission.Status.ACCEPTED,
+            "extension_form": ExtensionForm(),
+            "history": selectors.submission_history(submission),
+            "errors": errors or [],
+        },
+        status=status,
+    )
+
+
+@login_required
+@require_POST
+def review_comment(request: HttpRequest, pk: int, update_id: int) -> HttpResponse:
+    user = _require_reviewer(request)
+    submission = permissions.get_submission_for_user(user, pk)
+    update = get_object_or_404(ProgressUpdate, pk=update_id, submission=submission)
+    form = ReviewCommentForm(request.POST, prefix=f"r{update.pk}")
+    if not form.is_valid():
+        return _review_page(request, submission, errors=["Write a comment before sending it."], status=400)
+    services.review_comment_add(update=update, actor=user, body=form.cleaned_data["body"])
+    messages.success(request, "Comment added.")
+    return redirect(reverse("commitments:review", args=[submission.pk]) + f"#c{update.commitment_id}")
+
+
+def _decision(request: HttpRequest, pk: int) -> tuple[User, Submission, int | None]:
+    user = _require_reviewer(request)
+    submission = permissions.get_submission_for_user(user, pk)
+    form = DecisionForm(request.POST)
+    return user, submission, form.cleaned_data["version"] if form.is_valid() else None
+
+
+@login_required
+@require_POST
+def review_return(request: HttpRequest, pk: int) -> HttpResponse:
+    user, submission, version = _decision(request, pk)
+    if version is None:
+        return _review_page(request, submission, errors=["The form was incomplete; reload the page."], status=400)
+    chosen = {int(v) for v in request.POST.getlist("return") if v.isdigit()}
+    comments = {update_id: request.POST.get(f"comment-{update_id}", "") for update_id in chosen}
+    try:
+        services.submission_return(submission=submission, actor=user, seen_version=version, comments=comments)
+    except ValidationError as error:
+        return _review_page(request, submission, errors=error.messages, status=400)
+    except services.WorkflowError as error:
+        return _review_page(request, submission, errors=[str(error)], status=409)
+    messages.success(request, f"Returned {len(chosen)} update(s) to {submission.member_state} with your comments.")
+    return redirect("commitments:review", pk=submission.pk)
+
+
+@login_required
+@require_POST
+def review_accept(request: HttpRequest, pk: int) -> HttpResponse:
+    user, submission, version = _decision(request, pk)
+    if version is None:
+        return _review_page(request, submission, errors=["The form was incomplete; reload the page."], status=400)
+    try:
+        services.submission_accept(submission=submission, actor=user, seen_version=version)
+    except services.WorkflowError as error:
+        return _review_page(request, submission, errors=[str(error)], status=409)
+    messages.success(request, f"Accepted {submission.member_state}'s report. It is now locked.")
+    return redirect("commitments:review", pk=submission.pk)
+
+
+@login_required
+@require_POST
+def review_extension(request: HttpRequest, pk: int) -> HttpResponse:
+    user = _require_reviewer(request)
+    submission = permissions.get_submission_for_user(user, pk)
+    form = ExtensionForm(request.POST)
+    if not form.is_valid():
+        return _review_page(request, submission, errors=["Give the new due date as a date."], status=400)
+    try:
+        services.submission_grant_extension(submission=submission, actor=user, due_on=form.cleaned_data["due_on"])
+    except ValidationError as error:
+        return _review_page(request, submission, errors=error.messages, status=400)
+    except services.WorkflowError as error:
+        return _review_page(request, submission, errors=[str(error)], status=409)
+    messages.success(request, f"{submission.member_state} now has until {form.cleaned_data['due_on']:%d %B %Y}.")
+    return redirect("commitments:review", pk=submission.pk)

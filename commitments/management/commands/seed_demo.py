@@ -21,7 +21,8 @@ class Command(BaseCommand):
             raise CommandError("Load the reference data first: manage.py load_alliance")
         summary = seed_demo(password=settings.DEMO_PASSWORD, today=timezone.localdate())
         self.stdout.write(
-            f"Demo data ready: {summary.users_created} accounts, {summary.commitments_created} commitments and "
-            f"{summary.cycles_created} reporting cycles created. Secretariat login: {SECRETARIAT_EMAIL}; "
+            f"Demo data ready: {summary.users_created} accounts, {summary.commitments_created} commitments, "
+            f"{summary.cycles_created} reporting cycles and {summary.submissions_created} submissions created. "
+            f"Secretariat login: {SECRETARIAT_EMAIL}; "
             "national contacts: contact.<iso code>@example.org."
         )

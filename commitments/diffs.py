@@ -1,0 +1,88 @@
+"""What changed between two versions of a submission, update by update, for the reviewer."""
+
+import difflib
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.utils.html import escape
+from django.utils.safestring import SafeString, mark_safe
+
+from .models import Commitment, Confidentiality
+
+LABELS = {
+    "status": "Status",
+    "completion_percent": "Completion (%)",
+    "narrative": "Narrative",
+    "confidentiality": "Confidentiality",
+    "icse_victims_identified": "Victims identified (ICSE)",
+    "takedown_median_hours": "Median hours to takedown",
+    "figures_source": "Source of the figures",
+    "milestones": "Milestones",
+    "evidence": "Evidence files",
+}
+CHOICES = {"status": dict(Commitment.Status.choices), "confidentiality": dict(Confidentiality.choices)}
+
+
+@dataclass(frozen=True)
+class FieldChange:
+    label: str
+    old: str
+    new: str
+    inline: SafeString | None = None  # word-level diff for long text
+
+
+@dataclass
+class UpdateDiff:
+    commitment_id: int
+    title: str
+    kind: str  # "added", "changed", "unchanged"
+    changes: list[FieldChange] = field(default_factory=list)
+
+
+def _show(name: str, value: Any) -> str:
+    if value is None or value == "" or value == []:
+        return "—"
+    if name in CHOICES:
+        return str(CHOICES[name].get(value, value))
+    if name == "milestones":
+        return "; ".join(f"{d} {t}{' (done)' if done else ''}" for d, t, done in value)
+    if name == "evidence":
+        return ", ".join(value)
+    return str(value)
+
+
+def word_diff(old: str, new: str) -> SafeString:
+    """The new text with removed words struck through and added words marked, HTML-escaped."""
+    a, b = old.split(), new.split()
+    parts: list[str] = []
+    for op, i1, i2, j1, j2 in difflib.SequenceMatcher(a=a, b=b, autojunk=False).get_opcodes():
+        if op == "equal":
+            parts.append(escape(" ".join(a[i1:i2])))
+            continue
+        if op in ("delete", "replace"):
+            parts.append(f"<del>{escape(' '.join(a[i1:i2]))}</del>")
+        if op in ("insert", "replace"):
+            parts.append(f"<ins>{escape(' '.join(b[j1:j2]))}</ins>")
+    return mark_safe(" ".join(parts))  # noqa: S308 - every piece of text above is escaped
+
+
+def diff_snapshots(old: dict[str, Any] | None, new: dict[str, Any]) -> dict[int, UpdateDiff]:
+    """Per commitment id, how the update in `new` differs from the one in `old`."""
+    old_updates = (old or {}).get("updates", {})
+    result: dict[int, UpdateDiff] = {}
+    for key, after in new.get("updates", {}).items():
+        before = old_updates.get(key)
+        diff = UpdateDiff(int(key), after.get("commitment", ""), "added" if before is None else "unchanged")
+        for name, label in LABELS.items():
+            old_value = (before or {}).get(name)
+            new_value = after.get(name)
+            if before is not None and old_value == new_value:
+                continue
+            if before is None and new_value in (None, "", []):
+                continue
+            inline = word_diff(old_value or "", new_value or "") if name == "narrative" and before else None
+            diff.changes.append(FieldChange(label, _show(name, old_value), _show(name, new_value), inline))
+        if before is not None and diff.changes:
+            diff.kind = "changed"
+        result[int(key)] = diff
+    return result

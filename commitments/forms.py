@@ -1,0 +1,141 @@
+"""Forms of the reporting pages. They parse and validate input; the services make the changes."""
+
+from typing import Any
+
+from django import forms
+from django.conf import settings
+from django.core.files.uploadedfile import UploadedFile
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.forms import formset_factory
+
+from .models import Commitment, OperationalGoal, PotentialAction, ProgressUpdate
+from .services import UPDATE_FIELDS, MilestoneData
+from .uploads import ALLOWED_LABELS, DetectedType, detect_type, extension_of
+
+ICSE_GOAL = "icse-identified-victims"
+TAKEDOWN_GOAL = "notice-and-takedown-speed"
+FIGURE_FIELDS = {"icse_victims_identified": ICSE_GOAL, "takedown_median_hours": TAKEDOWN_GOAL}
+
+
+class DateInput(forms.DateInput):
+    input_type = "date"
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(format="%Y-%m-%d", **kwargs)
+
+
+class ProgressUpdateForm(forms.ModelForm[ProgressUpdate]):
+    """One commitment's update. `version` is the version the person started from (0: new)."""
+
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=0)
+
+    class Meta:
+        model = ProgressUpdate
+        fields = UPDATE_FIELDS
+        widgets = {"narrative": forms.Textarea(attrs={"rows": 4})}
+
+    def __init__(self, *args: Any, commitment: Commitment, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.commitment = commitment
+        percent = self.fields["completion_percent"]
+        percent.validators += [MinValueValidator(0), MaxValueValidator(100)]
+        percent.widget.attrs.update({"min": 0, "max": 100, "step": 1})
+        goal_code = commitment.goal.code if commitment.goal else None
+        # Figures are asked only where the commitment's operational goal measures them.
+        for name, goal in FIGURE_FIELDS.items():
+            if goal_code != goal:
+                del self.fields[name]
+        if goal_code not in FIGURE_FIELDS.values():
+            del self.fields["figures_source"]
+        self.fields["version"].initial = self.instance.version if self.instance.pk else 0
+
+    def update_values(self) -> dict[str, Any]:
+        return {name: self.cleaned_data[name] for name in UPDATE_FIELDS if name in self.fields}
+
+
+class MilestoneForm(forms.Form):
+    due_on = forms.DateField(label="Date", widget=DateInput())
+    title = forms.CharField(label="Milestone", max_length=300)
+    done = forms.BooleanField(label="Done", required=False)
+
+
+MilestoneFormSet = formset_factory(MilestoneForm, extra=1, can_delete=True, max_num=50, validate_max=True)
+
+
+def milestones_from(formset: Any) -> list[MilestoneData]:
+    return sorted(
+        (
+            MilestoneData(f.cleaned_data["due_on"], f.cleaned_data["title"], f.cleaned_data.get("done", False))
+            for f in formset.forms
+            if f.cleaned_data and not f.cleaned_data.get("DELETE")
+        ),
+        key=lambda m: (m.due_on, m.title),
+    )
+
+
+class EvidenceForm(forms.Form):
+    file = forms.FileField(label="Evidence file", help_text=f"{ALLOWED_LABELS}; at most the configured size.")
+
+    def __init__(self, *args: Any, unsafe_names: list[str] | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.unsafe_names = unsafe_names or []
+        self.detected: DetectedType | None = None
+        limit_mb = settings.EVIDENCE_MAX_BYTES / (1024 * 1024)
+        self.fields["file"].help_text = f"{ALLOWED_LABELS}; up to {limit_mb:g} MB."
+
+    def clean_file(self) -> UploadedFile:
+        upload: UploadedFile = self.cleaned_data["file"]
+        if self.unsafe_names:
+            raise forms.ValidationError("The file name must be a plain name, without folders or special characters.")
+        limit = settings.EVIDENCE_MAX_BYTES
+        if upload.size is not None and upload.size > limit:
+            raise forms.ValidationError(f"The file is larger than the limit of {limit / (1024 * 1024):g} MB.")
+        detected = detect_type(upload)
+        if detected is None:
+            raise forms.ValidationError(f"This file's content is not one of the accepted types ({ALLOWED_LABELS}).")
+        extension = extension_of(upload.name or "")
+        if extension not in detected.accepted_extensions:
+            raise forms.ValidationError(
+                f"The file's content is {detected.label}, but its name ends in “{extension or 'nothing'}”. "
+                f"Name it with {' or '.join(detected.accepted_extensions)}."
+            )
+        self.detected = detected
+        return upload
+
+
+class ReviewCommentForm(forms.Form):
+    body = forms.CharField(label="Comment", widget=forms.Textarea(attrs={"rows": 3}), max_length=5000)
+
+
+class DecisionForm(forms.Form):
+    """Accept or return: carries the version of the submission the reviewer looked at."""
+
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
+
+
+class ExtensionForm(forms.Form):
+    due_on = forms.DateField(label="New due date", widget=DateInput())
+
+
+class PledgeForm(forms.ModelForm[Commitment]):
+    class Meta:
+        model = Commitment
+        fields = ("target", "goal", "action", "title", "description", "planned_start", "planned_end", "status")
+        widgets = {
+            "planned_start": DateInput(),
+            "planned_end": DateInput(),
+            "description": forms.Textarea(attrs={"rows": 4}),
+        }
+        labels = {"target": "Policy target", "goal": "Operational goal", "action": "2014 potential action"}
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        goal_field = self.fields["goal"]
+        assert isinstance(goal_field, forms.ModelChoiceField)
+        goal_field.queryset = OperationalGoal.objects.select_related("target")
+        action_field = self.fields["action"]
+        assert isinstance(action_field, forms.ModelChoiceField)
+        action_field.queryset = PotentialAction.objects.all()
+
+    def pledge_values(self) -> dict[str, Any]:
+        return {name: self.cleaned_data[name] for name in self.Meta.fields}

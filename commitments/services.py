@@ -1,0 +1,446 @@
+"""Every change to commitments and submissions: the reporting workflow.
+
+draft → submitted → returned (with comments) → submitted → accepted. Each function takes the
+acting user, checks their right to act, locks the submission row so that concurrent actions
+serialise, records history, and queues notifications to be sent once the transaction commits.
+"""
+
+import hashlib
+import uuid
+from dataclasses import dataclass
+from datetime import date
+from functools import partial
+from typing import Any
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.uploadedfile import UploadedFile
+from django.db import transaction
+from django.utils import timezone
+
+from accounts.models import User
+
+from . import permissions
+from .history import changed, field_values, record
+from .models import (
+    Commitment,
+    Evidence,
+    MemberState,
+    Milestone,
+    ProgressUpdate,
+    ReportingCycle,
+    ReviewComment,
+    Submission,
+    SubmissionSnapshot,
+)
+from .uploads import DetectedType
+
+UPDATE_FIELDS = (
+    "status",
+    "completion_percent",
+    "narrative",
+    "confidentiality",
+    "icse_victims_identified",
+    "takedown_median_hours",
+    "figures_source",
+)
+COMMITMENT_FIELDS = ("target", "goal", "action", "title", "description", "planned_start", "planned_end", "status")
+
+
+class WorkflowError(Exception):
+    """An action that the submission's current state does not allow."""
+
+
+class EditConflict(WorkflowError):
+    """Someone else saved the update after this person loaded it."""
+
+    def __init__(self, current: ProgressUpdate) -> None:
+        super().__init__("Someone else saved this update after you opened it.")
+        self.current = current
+
+
+class IncompleteSubmission(WorkflowError):
+    def __init__(self, missing: list[Commitment]) -> None:
+        super().__init__(f"{len(missing)} commitment(s) have no progress update yet.")
+        self.missing = missing
+
+
+class StaleReview(WorkflowError):
+    """The submission changed after the reviewer loaded it."""
+
+
+@dataclass(frozen=True)
+class MilestoneData:
+    due_on: date
+    title: str
+    done: bool = False
+
+    def as_list(self) -> list[Any]:
+        return [self.due_on.isoformat(), self.title, self.done]
+
+
+def _notify(submission: Submission, event: str) -> None:
+    from .tasks import notify_submission_event
+
+    transaction.on_commit(partial(notify_submission_event.delay, submission.pk, event))
+
+
+def _locked(submission: Submission) -> Submission:
+    return Submission.objects.select_for_update().select_related("member_state", "cycle").get(pk=submission.pk)
+
+
+def _bump(submission: Submission, *fields: str) -> None:
+    submission.version += 1
+    submission.save(update_fields=["version", "updated_at", *fields])
+
+
+def _require_contact_of(actor: User, member_state: MemberState) -> None:
+    if not permissions.is_contact(actor) or actor.member_state_id != member_state.pk:
+        raise PermissionDenied("Only the member state's national contacts can do this.")
+
+
+def _require_reviewer(actor: User) -> None:
+    if not permissions.can_review(actor):
+        raise PermissionDenied("Only secretariat reviewers can do this.")
+
+
+@transaction.atomic
+def submission_start(*, member_state: MemberState, cycle: ReportingCycle, actor: User) -> Submission:
+    """The member state's submission for the cycle, created as a draft on first use."""
+    _require_contact_of(actor, member_state)
+    submission, created = Submission.objects.get_or_create(member_state=member_state, cycle=cycle)
+    if created:
+        record(actor=actor, action="created", subject=submission, member_state=member_state, submission=submission)
+    return submission
+
+
+def _milestones_of(update: ProgressUpdate) -> list[list[Any]]:
+    return [MilestoneData(m.due_on, m.title, m.done).as_list() for m in update.milestones.all()]
+
+
+@transaction.atomic
+def progress_update_save(
+    *,
+    submission: Submission,
+    commitment: Commitment,
+    actor: User,
+    values: dict[str, Any],
+    milestones: list[MilestoneData] | None = None,
+    expected_version: int | None,
+) -> ProgressUpdate:
+    """Save a progress update. `expected_version` is the version the person edited (0 for a new
+    update); if someone saved in between, nothing is written and EditConflict carries theirs."""
+    locked = _locked(submission)
+    if commitment.member_state_id != locked.member_state_id:
+        raise PermissionDenied("This commitment belongs to another member state.")
+    update = ProgressUpdate.objects.select_for_update().filter(submission=locked, commitment=commitment).first()
+    _require_contact_of(actor, locked.member_state)
+    if not permissions.can_edit_update(actor, locked, update):
+        raise WorkflowError(
+            "Only the updates the reviewer returned can change now."
+            if locked.status == Submission.Status.RETURNED
+            else f"This submission is {locked.get_status_display().lower()} and can no longer change."
+        )
+    current_version = update.version if update else 0
+    if expected_version is not None and expected_version != current_version:
+        assert update is not None
+        raise EditConflict(update)
+
+    is_new = update is None
+    if update is None:
+        update = ProgressUpdate(submission=locked, commitment=commitment, version=0)
+        before: dict[str, Any] = {}
+        old_milestones: list[list[Any]] = []
+    else:
+        before = field_values(update, UPDATE_FIELDS)
+        old_milestones = _milestones_of(update)
+    for name in UPDATE_FIELDS:
+        if name in values:
+            setattr(update, name, values[name])
+    new_milestones = old_milestones if milestones is None else [m.as_list() for m in milestones]
+    changes = changed(before, field_values(update, UPDATE_FIELDS))
+    if new_milestones != old_milestones:
+        changes["milestones"] = [old_milestones, new_milestones]
+    if not changes and not is_new:
+        return update  # An autosave of unchanged content writes nothing.
+
+    update.full_clean(exclude=["submission", "commitment", "updated_by"], validate_unique=False)
+    update.version += 1
+    update.updated_by = actor
+    update.save()
+    if milestones is not None and new_milestones != old_milestones:
+        update.milestones.all().delete()
+        Milestone.objects.bulk_create(
+            Milestone(update=update, due_on=m.due_on, title=m.title, done=m.done) for m in milestones
+        )
+    _bump(locked)
+    record(
+        actor=actor,
+        action="created" if is_new else "updated",
+        subject=update,
+        changes=changes,
+        member_state=locked.member_state,
+        submission=locked,
+    )
+    return update
+
+
+def _store_upload(upload: UploadedFile, extension: str) -> tuple[str, str, int]:
+    digest = hashlib.sha256()
+    size = 0
+    for chunk in upload.chunks():
+        digest.update(chunk)
+        size += len(chunk)
+    upload.seek(0)
+    return f"{uuid.uuid4().hex}{extension}", digest.hexdigest(), size
+
+
+@transaction.atomic
+def evidence_attach(
+    *, submission: Submission, commitment: Commitment, actor: User, upload: UploadedFile, detected: DetectedType
+) -> Evidence:
+    """Attach a checked file to the commitment's update (creating an empty update if needed)."""
+    locked = _locked(submission)
+    update = ProgressUpdate.objects.filter(submission=locked, commitment=commitment).first()
+    if update is None:
+        update = progress_update_save(
+            submission=locked, commitment=commitment, actor=actor, values={}, expected_version=0
+        )
+    _require_contact_of(actor, locked.member_state)
+    if not permissions.can_edit_update(actor, locked, update):
+        raise WorkflowError("Files can only be attached while the update can be edited.")
+    stored_name, sha256, size = _store_upload(upload, detected.extension)
+    evidence = Evidence(
+        update=update,
+        stored_name=stored_name,
+        original_name=upload.name or f"evidence{detected.extension}",
+        content_type=detected.content_type,
+        size=size,
+        sha256=sha256,
+        uploaded_by=actor,
+    )
+    evidence.file.save(stored_name, upload, save=False)
+    evidence.save()
+    _bump(locked)
+    record(
+        actor=actor,
+        action="attached",
+        subject=update,
+        changes={"evidence": [None, evidence.original_name]},
+        member_state=locked.member_state,
+        submission=locked,
+    )
+    return evidence
+
+
+@transaction.atomic
+def evidence_remove(*, evidence: Evidence, actor: User) -> None:
+    locked = _locked(evidence.update.submission)
+    _require_contact_of(actor, locked.member_state)
+    if not permissions.can_edit_update(actor, locked, evidence.update):
+        raise WorkflowError("Files can only be removed while the update can be edited.")
+    name = evidence.original_name
+    update = evidence.update
+    evidence.delete()
+    # The file goes once the row is gone for good.
+    transaction.on_commit(partial(evidence.file.storage.delete, evidence.file.name))
+    _bump(locked)
+    record(
+        actor=actor,
+        action="removed file",
+        subject=update,
+        changes={"evidence": [name, None]},
+        member_state=locked.member_state,
+        submission=locked,
+    )
+
+
+def snapshot_data(submission: Submission) -> dict[str, Any]:
+    """The reported content of a submission, keyed by commitment id (the basis of diffs)."""
+    updates = submission.updates.select_related("commitment__target").prefetch_related("milestones", "evidence")
+    return {
+        "updates": {
+            str(u.commitment_id): {
+                "commitment": u.commitment.title,
+                "target": u.commitment.target.number,
+                **field_values(u, UPDATE_FIELDS),
+                "milestones": _milestones_of(u),
+                "evidence": [e.original_name for e in u.evidence.all()],
+            }
+            for u in updates
+        }
+    }
+
+
+def missing_commitments(submission: Submission) -> list[Commitment]:
+    reported = submission.updates.values("commitment_id")
+    return list(
+        Commitment.objects.filter(member_state_id=submission.member_state_id)
+        .exclude(pk__in=reported)
+        .select_related("target")
+        .order_by("target__number", "title")
+    )
+
+
+@transaction.atomic
+def submission_submit(*, submission: Submission, actor: User) -> Submission:
+    locked = _locked(submission)
+    _require_contact_of(actor, locked.member_state)
+    if not locked.is_editable:
+        raise WorkflowError(f"This submission is already {locked.get_status_display().lower()}.")
+    missing = missing_commitments(locked)
+    if missing:
+        raise IncompleteSubmission(missing)
+    now = timezone.now()
+    returned = list(locked.updates.filter(needs_revision=True).values_list("pk", flat=True))
+    locked.updates.filter(pk__in=returned).update(needs_revision=False)
+    previous_status = locked.status
+    locked.status = Submission.Status.SUBMITTED
+    locked.round += 1
+    locked.submitted_at = now
+    locked.first_submitted_at = locked.first_submitted_at or now
+    _bump(locked, "status", "round", "submitted_at", "first_submitted_at")
+    SubmissionSnapshot.objects.create(
+        submission=locked, round=locked.round, event=SubmissionSnapshot.Event.SUBMITTED, data=snapshot_data(locked)
+    )
+    record(
+        actor=actor,
+        action="submitted",
+        subject=locked,
+        changes={"status": [previous_status, locked.status], "round": [locked.round - 1, locked.round]},
+        member_state=locked.member_state,
+        submission=locked,
+    )
+    _notify(locked, "submitted")
+    return locked
+
+
+def _require_seen(locked: Submission, seen_version: int) -> None:
+    if locked.status != Submission.Status.SUBMITTED:
+        raise WorkflowError(f"This submission is {locked.get_status_display().lower()}, not awaiting review.")
+    if locked.version != seen_version:
+        raise StaleReview("The submission changed after you opened it; review the current version.")
+
+
+@transaction.atomic
+def review_comment_add(*, update: ProgressUpdate, actor: User, body: str) -> ReviewComment:
+    _require_reviewer(actor)
+    if not body.strip():
+        raise ValidationError({"body": "Write a comment."})
+    locked = _locked(update.submission)
+    comment = ReviewComment.objects.create(update=update, author=actor, body=body.strip(), round=locked.round)
+    record(
+        actor=actor,
+        action="commented",
+        subject=update,
+        changes={"comment": [None, comment.body]},
+        member_state=locked.member_state,
+        submission=locked,
+    )
+    return comment
+
+
+@transaction.atomic
+def submission_return(
+    *, submission: Submission, actor: User, seen_version: int, comments: dict[int, str]
+) -> Submission:
+    """Return the submission with a comment on each update that needs changes (and only those)."""
+    _require_reviewer(actor)
+    locked = _locked(submission)
+    _require_seen(locked, seen_version)
+    comments = {pk: body.strip() for pk, body in comments.items()}
+    if not comments:
+        raise ValidationError("Choose at least one update to return, with a comment.")
+    if any(not body for body in comments.values()):
+        raise ValidationError("Each returned update needs a comment saying what to change.")
+    updates = list(locked.updates.filter(pk__in=comments).select_related("commitment"))
+    if len(updates) != len(comments):
+        raise ValidationError("An update chosen for return is not part of this submission.")
+    for update in updates:
+        ReviewComment.objects.create(update=update, author=actor, body=comments[update.pk], round=locked.round)
+    locked.updates.filter(pk__in=comments).update(needs_revision=True)
+    locked.status = Submission.Status.RETURNED
+    _bump(locked, "status")
+    record(
+        actor=actor,
+        action="returned",
+        subject=locked,
+        changes={
+            "status": [Submission.Status.SUBMITTED, locked.status],
+            "returned updates": [None, sorted(u.commitment.title for u in updates)],
+        },
+        member_state=locked.member_state,
+        submission=locked,
+    )
+    _notify(locked, "returned")
+    return locked
+
+
+@transaction.atomic
+def submission_accept(*, submission: Submission, actor: User, seen_version: int) -> Submission:
+    """Accept the version the reviewer saw; refused if anything changed since."""
+    _require_reviewer(actor)
+    locked = _locked(submission)
+    _require_seen(locked, seen_version)
+    locked.status = Submission.Status.ACCEPTED
+    locked.accepted_at = timezone.now()
+    locked.accepted_by = actor
+    _bump(locked, "status", "accepted_at", "accepted_by")
+    SubmissionSnapshot.objects.create(
+        submission=locked, round=locked.round, event=SubmissionSnapshot.Event.ACCEPTED, data=snapshot_data(locked)
+    )
+    record(
+        actor=actor,
+        action="accepted",
+        subject=locked,
+        changes={"status": [Submission.Status.SUBMITTED, locked.status]},
+        member_state=locked.member_state,
+        submission=locked,
+    )
+    _notify(locked, "accepted")
+    return locked
+
+
+@transaction.atomic
+def submission_grant_extension(*, submission: Submission, actor: User, due_on: date) -> Submission:
+    if not permissions.can_grant_extension(actor):
+        raise PermissionDenied("Only secretariat administrators can grant extensions.")
+    locked = _locked(submission)
+    if due_on <= locked.cycle.due_on:
+        raise ValidationError({"due_on": f"An extension ends after the cycle's due date ({locked.cycle.due_on})."})
+    if locked.status == Submission.Status.ACCEPTED:
+        raise WorkflowError("This submission is accepted; it needs no extension.")
+    before = locked.extended_due_on
+    locked.extended_due_on = due_on
+    _bump(locked, "extended_due_on")
+    record(
+        actor=actor,
+        action="extended",
+        subject=locked,
+        changes={"extended_due_on": [before.isoformat() if before else None, due_on.isoformat()]},
+        member_state=locked.member_state,
+        submission=locked,
+    )
+    return locked
+
+
+@transaction.atomic
+def commitment_pledge(
+    *, member_state: MemberState, cycle: ReportingCycle, actor: User, values: dict[str, Any]
+) -> Commitment:
+    """A national contact adds a new pledge for their country within a reporting cycle."""
+    _require_contact_of(actor, member_state)
+    submission = Submission.objects.filter(member_state=member_state, cycle=cycle).first()
+    if submission is not None and not submission.is_editable:
+        raise WorkflowError("New pledges are added while the cycle's submission is a draft or returned.")
+    commitment = Commitment(member_state=member_state, pledged_in=cycle, created_by=actor, **values)
+    commitment.full_clean()
+    commitment.save()
+    record(
+        actor=actor,
+        action="pledged",
+        subject=commitment,
+        changes=changed({}, field_values(commitment, COMMITMENT_FIELDS)),
+        member_state=member_state,
+        submission=submission,
+    )
+    return commitment
