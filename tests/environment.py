@@ -16,3 +16,4 @@ os.environ.setdefault("DEBUG", "false")
 os.environ.setdefault("SECURE_SSL_REDIRECT", "false")
 # Static files are collected once per run, as a deployment does, into a scratch folder.
 os.environ.setdefault("STATIC_ROOT", tempfile.mkdtemp(prefix="alliance-static-"))
+os.environ.setdefault("MEDIA_ROOT", tempfile.mkdtemp(prefix="alliance-media-"))

@@ -51,7 +51,7 @@ def test_seed_demo_twice_creates_nothing_new(alliance: None) -> None:
     seed_demo(password="a-demo-password-for-tests", today=date(2026, 11, 25))
     again = seed_demo(password="a-demo-password-for-tests", today=date(2026, 11, 25))
     assert (again.users_created, again.commitments_created, again.cycles_created) == (0, 0, 0)
-    assert User.objects.count() == 55
+    assert User.objects.count() == 56
 
 
 def test_a_new_demo_password_applies_to_existing_accounts(alliance: None) -> None:
