@@ -1,3 +1,4 @@
+from collections.abc import Callable, Iterator
 from datetime import timedelta
 from typing import Any
 
@@ -19,6 +20,7 @@ from commitments.models import (
 from commitments.reference.load import load_reference_data
 from commitments.services import progress_update_save, submission_start, submission_submit
 from tests.factories import CommitmentFactory, ReportingCycleFactory, SecretariatFactory, UserFactory
+from tests.worker import CeleryWorker
 
 
 @pytest.fixture(autouse=True)
@@ -137,3 +139,18 @@ def submitted(draft: Submission, contact: User) -> Submission:
     """France's submission, complete and submitted for review."""
     fill_all(draft, contact)
     return submission_submit(submission=draft, actor=contact)
+
+
+@pytest.fixture
+def celery_worker_factory() -> Iterator[Callable[..., CeleryWorker]]:
+    """Start real worker processes (with extra environment) for a test; stopped after it."""
+    workers: list[CeleryWorker] = []
+
+    def start(**env: str) -> CeleryWorker:
+        worker = CeleryWorker(**env)
+        workers.append(worker)
+        return worker
+
+    yield start
+    for worker in workers:
+        worker.stop()

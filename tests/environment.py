@@ -16,4 +16,6 @@ os.environ.setdefault("DEBUG", "false")
 os.environ.setdefault("SECURE_SSL_REDIRECT", "false")
 # Static files are collected once per run, as a deployment does, into a scratch folder.
 os.environ.setdefault("STATIC_ROOT", tempfile.mkdtemp(prefix="alliance-static-"))
+# Each test run has its own queue, so that its worker never takes another run's tasks.
+os.environ.setdefault("CELERY_TASK_DEFAULT_QUEUE", f"tests-{os.getpid()}")
 os.environ.setdefault("MEDIA_ROOT", tempfile.mkdtemp(prefix="alliance-media-"))

@@ -1,0 +1,60 @@
+"""A real Celery worker process for tests of jobs: same code, Redis broker, the test database."""
+
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from django.db import connection
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def test_database_url() -> str:
+    """The URL of the database the tests run on (pytest-django's test_… database)."""
+    db = connection.settings_dict
+    auth = db["USER"] + (f":{db['PASSWORD']}" if db["PASSWORD"] else "")
+    return f"postgres://{auth}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
+
+
+class CeleryWorker:
+    def __init__(self, **env: str) -> None:
+        self.log = Path(tempfile.mkstemp(prefix="celery-worker-", suffix=".log")[1])
+        environment = {**os.environ, "DATABASE_URL": test_database_url(), **env}
+        queue = environment["CELERY_TASK_DEFAULT_QUEUE"]
+        command = [sys.executable, "-m", "celery", "-A", "alliance", "worker", "--pool=solo", "--loglevel=INFO"]
+        command += ["--without-mingle", "--without-gossip", "--without-heartbeat", "-Q", queue]
+        self.process = subprocess.Popen(
+            command,
+            cwd=ROOT,
+            env=environment,
+            stdout=self.log.open("w"),
+            stderr=subprocess.STDOUT,
+        )
+        self.wait_for(lambda: "ready." in self.output(), "the worker to start", timeout=60)
+
+    def output(self) -> str:
+        return self.log.read_text(errors="replace")
+
+    def wait_for(self, condition: Callable[[], Any], what: str, timeout: float = 30) -> Any:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            result = condition()
+            if result:
+                return result
+            if self.process.poll() is not None:
+                raise AssertionError(f"The worker exited while waiting for {what}:\n{self.output()}")
+            time.sleep(0.2)
+        raise AssertionError(f"Timed out waiting for {what}. Worker output:\n{self.output()}")
+
+    def stop(self) -> None:
+        self.process.terminate()
+        try:
+            self.process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
