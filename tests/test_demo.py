@@ -9,7 +9,7 @@ from django.core.management import CommandError, call_command
 
 from accounts.models import User
 from commitments.demo import seed_demo
-from commitments.models import Commitment, MemberState, ReportingCycle
+from commitments.models import Commitment, MemberState, ReportingCycle, Submission, SubmissionSnapshot
 
 
 def test_seed_demo_is_refused_when_debug_is_off(alliance: None, settings: LazySettings) -> None:
@@ -58,3 +58,20 @@ def test_a_new_demo_password_applies_to_existing_accounts(alliance: None) -> Non
     seed_demo(password="the-first-demo-password", today=date(2026, 11, 25))
     seed_demo(password="the-second-demo-password", today=date(2026, 11, 25))
     assert authenticate(email="contact.fr@example.org", password="the-second-demo-password") is not None
+
+
+def test_demo_submissions_show_every_state_of_the_workflow(alliance: None) -> None:
+    today = date(2026, 11, 25)
+    seed_demo(password="a-demo-password-for-tests", today=today)
+    submissions = Submission.objects.select_related("cycle")
+    states = {s.status for s in submissions}
+    assert states == {"draft", "submitted", "returned", "accepted"}
+    assert sum(1 for s in submissions if s.is_late_on(today)) >= 5
+    assert submissions.values("member_state").distinct().count() >= 45
+    for status in states:
+        assert submissions.filter(status=status).values("member_state").distinct().count() >= 5, status
+    returned = submissions.filter(status="returned").first()
+    assert returned is not None
+    assert returned.updates.filter(needs_revision=True, comments__isnull=False).exists()
+    # Accepted reports of the previous cycle give the reviewer something to compare with.
+    assert SubmissionSnapshot.objects.filter(event="accepted").count() >= 40
