@@ -19,7 +19,9 @@ class SubmissionFilter(django_filters.FilterSet):
         empty_label="Any policy target",
         label="Policy target",
     )
-    late = django_filters.BooleanFilter(method="filter_late", label="Late")
+    late = django_filters.ChoiceFilter(
+        choices=[("yes", "Late"), ("no", "On time")], method="filter_late", empty_label="Late or on time", label="Late"
+    )
 
     class Meta:
         model = Submission
@@ -33,4 +35,6 @@ class SubmissionFilter(django_filters.FilterSet):
 
     def filter_late(self, queryset: QuerySet[Submission], name: str, value: Any) -> QuerySet[Submission]:
         # `is_late` is annotated by selectors.submissions_with_progress.
-        return queryset if value is None else queryset.filter(is_late=value)  # type: ignore[misc]
+        if value not in ("yes", "no"):
+            return queryset
+        return queryset.filter(is_late=value == "yes")  # type: ignore[misc]

@@ -384,7 +384,8 @@ def review_queue(request: HttpRequest) -> HttpResponse:
             "cycles": cycles,
             "cycle": cycle,
             "filter": filters,
-            "submissions": filters.qs if filters.is_valid() else submissions.none(),
+            # Values that do not validate are left out of the filtering (and shown as errors).
+            "submissions": filters.qs,
             "completeness": completeness,
             "summary": sorted(summary.items()),
             "late_count": sum(1 for row in completeness if row.is_late),

@@ -7,6 +7,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from accounts.models import User
+from commitments import services
 from commitments.models import Commitment, MemberState, PolicyTarget, ProgressUpdate, Submission
 from tests.conftest import fill_all
 from tests.factories import CommitmentFactory
@@ -267,3 +268,28 @@ def test_each_page_runs_a_bounded_number_of_queries_whatever_the_commitments(
     assert many == few, f"{page}: {few} queries with 2 commitments, {many} with 22"
     with django_assert_max_num_queries(20):
         client.get(url)
+
+
+def test_the_review_queue_lists_the_current_cycle_and_filters_it(
+    client: Client, reviewer: User, submitted: Submission, foreign_contact: User
+) -> None:
+    german = services.submission_start(
+        member_state=foreign_contact.member_state, cycle=submitted.cycle, actor=foreign_contact
+    )  # type: ignore[arg-type]
+    client.force_login(reviewer)
+    html = client.get(reverse("commitments:review_queue")).content.decode()
+    assert "Submissions (2)" in html
+    assert reverse("commitments:review", args=[submitted.pk]) in html
+    assert reverse("commitments:review", args=[german.pk]) in html
+    only_submitted = client.get(reverse("commitments:review_queue"), {"status": "submitted"}).content.decode()
+    assert "Submissions (1)" in only_submitted
+    assert reverse("commitments:review", args=[german.pk]) not in only_submitted
+    on_target = client.get(
+        reverse("commitments:review_queue"), {"target": PolicyTarget.objects.get(code="awareness").pk}
+    ).content.decode()
+    assert "Submissions (1)" in on_target  # Germany has written no update yet
+    late = client.get(reverse("commitments:review_queue"), {"late": "yes"}).content.decode()
+    assert "Submissions (0)" in late
+    bad = client.get(reverse("commitments:review_queue"), {"status": "nonsense", "late": "maybe"})
+    assert bad.status_code == 200
+    assert "Select a valid choice" in bad.content.decode()
