@@ -206,6 +206,24 @@ class CommitmentAdmin(admin.ModelAdmin[m.Commitment]):
             member_state=obj.member_state,
         )
 
+    def delete_model(self, request: HttpRequest, obj: m.Commitment) -> None:
+        self._record_deletion(request, obj)
+        super().delete_model(request, obj)
+
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[m.Commitment]) -> None:
+        for commitment in queryset.select_related("member_state"):
+            self._record_deletion(request, commitment)
+        super().delete_queryset(request, queryset)
+
+    def _record_deletion(self, request: HttpRequest, obj: m.Commitment) -> None:
+        record(
+            actor=request.user if isinstance(request.user, User) else None,
+            action="deleted in admin",
+            subject=obj,
+            changes=changed(field_values(obj, COMMITMENT_FIELDS), {}),
+            member_state=obj.member_state,
+        )
+
 
 class ProgressUpdateInline(admin.StackedInline[m.ProgressUpdate, m.Submission]):
     model = m.ProgressUpdate

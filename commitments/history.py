@@ -28,8 +28,9 @@ def field_values(obj: models.Model, fields: tuple[str, ...]) -> dict[str, Any]:
 
 
 def changed(before: dict[str, Any], after: dict[str, Any]) -> dict[str, list[Any]]:
-    """{field: [old, new]} for the fields whose value differs."""
-    return {name: [before.get(name), value] for name, value in after.items() if before.get(name) != value}
+    """{field: [old, new]} for the fields whose value differs (a missing side counts as None)."""
+    names = list(after) + [name for name in before if name not in after]
+    return {name: [before.get(name), after.get(name)] for name in names if before.get(name) != after.get(name)}
 
 
 def record(

@@ -61,3 +61,29 @@ def test_the_admin_is_closed_to_national_contacts(alliance: None, client: Client
     response = client.get("/admin/commitments/memberstate/")
     assert response.status_code == 302
     assert "/admin/login/" in response["Location"]
+
+
+def test_commitment_edits_in_the_admin_are_recorded(alliance: None, client: Client) -> None:
+    from commitments.models import Commitment, HistoryEntry, PolicyTarget
+    from tests.factories import CommitmentFactory
+
+    admin_user = SecretariatFactory.create()
+    client.force_login(admin_user)
+    commitment = CommitmentFactory.create(title="Before")
+    response = client.post(
+        f"/admin/commitments/commitment/{commitment.pk}/change/",
+        {
+            "member_state": commitment.member_state_id,
+            "target": PolicyTarget.objects.get(number=1).pk,
+            "title": "After",
+            "description": "",
+            "status": "on_track",
+        },
+    )
+    assert response.status_code == 302, response.content.decode()[:2000]
+    entry = HistoryEntry.objects.get(subject_type="commitment", subject_id=commitment.pk)
+    assert entry.actor == admin_user
+    assert entry.changes["title"] == ["Before", "After"]
+    client.post(f"/admin/commitments/commitment/{commitment.pk}/delete/", {"post": "yes"})
+    assert not Commitment.objects.filter(pk=commitment.pk).exists()
+    assert HistoryEntry.objects.filter(subject_id=commitment.pk, action="deleted in admin").exists()
