@@ -273,9 +273,8 @@ def test_each_page_runs_a_bounded_number_of_queries_whatever_the_commitments(
 def test_the_review_queue_lists_the_current_cycle_and_filters_it(
     client: Client, reviewer: User, submitted: Submission, foreign_contact: User
 ) -> None:
-    german = services.submission_start(
-        member_state=foreign_contact.member_state, cycle=submitted.cycle, actor=foreign_contact
-    )  # type: ignore[arg-type]
+    germany = MemberState.objects.get(iso_code="DE")
+    german = services.submission_start(member_state=germany, cycle=submitted.cycle, actor=foreign_contact)
     client.force_login(reviewer)
     html = client.get(reverse("commitments:review_queue")).content.decode()
     assert "Submissions (2)" in html
