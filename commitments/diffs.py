@@ -7,7 +7,7 @@ from typing import Any
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
-from .models import Commitment, Confidentiality
+from .models import Commitment, Confidentiality, Submission
 
 LABELS = {
     "status": "Status",
@@ -19,8 +19,15 @@ LABELS = {
     "figures_source": "Source of the figures",
     "milestones": "Milestones",
     "evidence": "Evidence files",
+    "extended_due_on": "Extended due date",
+    "round": "Round",
+    "returned updates": "Returned updates",
+    "comment": "Comment",
+    "planned_start": "Planned start",
+    "planned_end": "Planned end",
 }
 CHOICES = {"status": dict(Commitment.Status.choices), "confidentiality": dict(Confidentiality.choices)}
+STATUS_LABELS = {**dict(Commitment.Status.choices), **dict(Submission.Status.choices)}
 
 
 @dataclass(frozen=True)
@@ -39,16 +46,25 @@ class UpdateDiff:
     changes: list[FieldChange] = field(default_factory=list)
 
 
-def _show(name: str, value: Any) -> str:
+def display_value(name: str, value: Any) -> str:
+    """A field's value as a person reads it."""
     if value is None or value == "" or value == []:
         return "—"
+    if name == "status":
+        return str(STATUS_LABELS.get(value, value))
     if name in CHOICES:
         return str(CHOICES[name].get(value, value))
-    if name == "milestones":
+    if isinstance(value, list) and name not in ("milestones", "evidence"):
+        return ", ".join(str(v) for v in value)
+    if name == "milestones" and isinstance(value, list):
         return "; ".join(f"{d} {t}{' (done)' if done else ''}" for d, t, done in value)
-    if name == "evidence":
+    if name == "evidence" and isinstance(value, list):
         return ", ".join(value)
     return str(value)
+
+
+def display_label(name: str) -> str:
+    return LABELS.get(name, name.replace("_", " ").capitalize())
 
 
 def word_diff(old: str, new: str) -> SafeString:
@@ -81,7 +97,9 @@ def diff_snapshots(old: dict[str, Any] | None, new: dict[str, Any]) -> dict[int,
             if before is None and new_value in (None, "", []):
                 continue
             inline = word_diff(old_value or "", new_value or "") if name == "narrative" and before else None
-            diff.changes.append(FieldChange(label, _show(name, old_value), _show(name, new_value), inline))
+            diff.changes.append(
+                FieldChange(label, display_value(name, old_value), display_value(name, new_value), inline)
+            )
         if before is not None and diff.changes:
             diff.kind = "changed"
         result[int(key)] = diff

@@ -104,13 +104,24 @@ class EvidenceForm(forms.Form):
 
 
 class ReviewCommentForm(forms.Form):
-    body = forms.CharField(label="Comment", widget=forms.Textarea(attrs={"rows": 3}), max_length=5000)
+    body = forms.CharField(
+        label="Comment for the contacts (without returning the update)",
+        widget=forms.Textarea(attrs={"rows": 2}),
+        max_length=5000,
+    )
 
 
 class DecisionForm(forms.Form):
     """Accept or return: carries the version of the submission the reviewer looked at."""
 
     version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
+
+
+class AcceptForm(DecisionForm):
+    confirm = forms.BooleanField(
+        label="I have reviewed every update; accepting locks the report",
+        error_messages={"required": "Tick the box to confirm that you have reviewed every update."},
+    )
 
 
 class ExtensionForm(forms.Form):

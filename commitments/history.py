@@ -1,6 +1,6 @@
 """Recording history: who changed what, when, with the values before and after."""
 
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -27,10 +27,56 @@ def field_values(obj: models.Model, fields: tuple[str, ...]) -> dict[str, Any]:
     return {name: _plain(getattr(obj, name)) for name in fields}
 
 
+def _blank(value: Any) -> bool:
+    return value is None or value == "" or value == []
+
+
 def changed(before: dict[str, Any], after: dict[str, Any]) -> dict[str, list[Any]]:
-    """{field: [old, new]} for the fields whose value differs (a missing side counts as None)."""
+    """{field: [old, new]} for the fields whose value differs (a missing side counts as empty)."""
     names = list(after) + [name for name in before if name not in after]
-    return {name: [before.get(name), after.get(name)] for name in names if before.get(name) != after.get(name)}
+    return {
+        name: [before.get(name), after.get(name)]
+        for name in names
+        if before.get(name) != after.get(name) and not (_blank(before.get(name)) and _blank(after.get(name)))
+    }
+
+
+# A person's successive saves of one thing within this window make one entry (autosave would
+# otherwise write one per pause in typing); the entry keeps the first old and the last new value.
+MERGE_WINDOW = timedelta(minutes=10)
+
+
+def record_edit(
+    *,
+    actor: User,
+    subject: models.Model,
+    changes: dict[str, list[Any]],
+    member_state: MemberState,
+    submission: Submission,
+) -> HistoryEntry:
+    now = timezone.now()
+    latest = (
+        HistoryEntry.objects.filter(subject_type=subject._meta.model_name, subject_id=subject.pk)
+        .order_by("-at", "-pk")
+        .first()
+    )
+    if latest is None or latest.actor_id != actor.pk or latest.action != "updated" or now - latest.at > MERGE_WINDOW:
+        return record(
+            actor=actor,
+            action="updated",
+            subject=subject,
+            changes=changes,
+            member_state=member_state,
+            submission=submission,
+        )
+    merged = dict(latest.changes)
+    for name, (old, new) in changes.items():
+        first_old = merged[name][0] if name in merged else old
+        merged[name] = [first_old, new]
+    latest.changes = {name: pair for name, pair in merged.items() if pair[0] != pair[1]}
+    latest.at = now
+    latest.save(update_fields=["changes", "at"])
+    return latest
 
 
 def record(

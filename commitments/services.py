@@ -20,7 +20,7 @@ from django.utils import timezone
 from accounts.models import User
 
 from . import permissions
-from .history import changed, field_values, record
+from .history import changed, field_values, record, record_edit
 from .models import (
     Commitment,
     Evidence,
@@ -173,14 +173,17 @@ def progress_update_save(
             Milestone(update=update, due_on=m.due_on, title=m.title, done=m.done) for m in milestones
         )
     _bump(locked)
-    record(
-        actor=actor,
-        action="created" if is_new else "updated",
-        subject=update,
-        changes=changes,
-        member_state=locked.member_state,
-        submission=locked,
-    )
+    if is_new:
+        record(
+            actor=actor,
+            action="created",
+            subject=update,
+            changes=changes,
+            member_state=locked.member_state,
+            submission=locked,
+        )
+    else:
+        record_edit(actor=actor, subject=update, changes=changes, member_state=locked.member_state, submission=locked)
     return update
 
 

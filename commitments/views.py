@@ -19,6 +19,7 @@ from . import permissions, selectors, services
 from .diffs import diff_snapshots
 from .filtersets import SubmissionFilter
 from .forms import (
+    AcceptForm,
     DecisionForm,
     EvidenceForm,
     ExtensionForm,
@@ -468,23 +469,26 @@ def review_comment(request: HttpRequest, pk: int, update_id: int) -> HttpRespons
     return redirect(reverse("commitments:review", args=[submission.pk]) + f"#c{update.commitment_id}")
 
 
-def _decision(request: HttpRequest, pk: int) -> tuple[User, Submission, int | None]:
+def _decision(
+    request: HttpRequest, pk: int, form_class: type[DecisionForm] = DecisionForm
+) -> tuple[User, Submission, DecisionForm]:
     user = _require_reviewer(request)
     submission = permissions.get_submission_for_user(user, pk)
-    form = DecisionForm(request.POST)
-    return user, submission, form.cleaned_data["version"] if form.is_valid() else None
+    return user, submission, form_class(request.POST)
 
 
 @login_required
 @require_POST
 def review_return(request: HttpRequest, pk: int) -> HttpResponse:
-    user, submission, version = _decision(request, pk)
-    if version is None:
+    user, submission, form = _decision(request, pk)
+    if not form.is_valid():
         return _review_page(request, submission, errors=["The form was incomplete; reload the page."], status=400)
     chosen = {int(v) for v in request.POST.getlist("return") if v.isdigit()}
     comments = {update_id: request.POST.get(f"comment-{update_id}", "") for update_id in chosen}
     try:
-        services.submission_return(submission=submission, actor=user, seen_version=version, comments=comments)
+        services.submission_return(
+            submission=submission, actor=user, seen_version=form.cleaned_data["version"], comments=comments
+        )
     except ValidationError as error:
         return _review_page(request, submission, errors=error.messages, status=400)
     except services.WorkflowError as error:
@@ -496,11 +500,12 @@ def review_return(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def review_accept(request: HttpRequest, pk: int) -> HttpResponse:
-    user, submission, version = _decision(request, pk)
-    if version is None:
-        return _review_page(request, submission, errors=["The form was incomplete; reload the page."], status=400)
+    user, submission, form = _decision(request, pk, AcceptForm)
+    if not form.is_valid():
+        errors = [str(e) for field_errors in form.errors.values() for e in field_errors]
+        return _review_page(request, submission, errors=errors, status=400)
     try:
-        services.submission_accept(submission=submission, actor=user, seen_version=version)
+        services.submission_accept(submission=submission, actor=user, seen_version=form.cleaned_data["version"])
     except services.WorkflowError as error:
         return _review_page(request, submission, errors=[str(error)], status=409)
     messages.success(request, f"Accepted {submission.member_state}'s report. It is now locked.")

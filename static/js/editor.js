@@ -6,6 +6,23 @@
   "use strict";
   var DELAY_MS = 1200;
 
+  // The page's counters follow the saves: the card loses its "No update yet" badge and the
+  // overall progress counts it.
+  function markWritten(form) {
+    var card = form.closest("article");
+    var badge = card && card.querySelector(".badge.missing");
+    if (!badge) { return; }
+    badge.remove();
+    var bar = document.getElementById("overall-progress");
+    if (!bar) { return; }
+    var total = Number(bar.max);
+    var written = total - document.querySelectorAll("article .badge.missing").length;
+    bar.value = written;
+    bar.textContent = written + " of " + total;
+    var label = document.querySelector("label[for='overall-progress']");
+    if (label) { label.textContent = "Updates written: " + written + " of " + total; }
+  }
+
   function setup(form) {
     var status = form.querySelector(".save-status");
     var conflictBox = form.querySelector(".conflict-live");
@@ -71,8 +88,14 @@
         if (result.status === 200) {
           versionInput.value = result.data.version;
           form.querySelectorAll(".autosave-error").forEach(function (el) { el.remove(); });
-          say("Saved at " + result.data.saved_at);
-          if (dirty) { schedule(); }
+          markWritten(form);
+          if (dirty) {
+            // More was typed while this save was on its way: save that too, from the new version.
+            say("Unsaved changes");
+            save(false);
+          } else {
+            say("Saved at " + result.data.saved_at);
+          }
         } else if (result.status === 409 && result.data.conflict) {
           showConflict(result.data.conflict);
         } else if (result.status === 400) {
@@ -94,6 +117,15 @@
       timer = setTimeout(function () { save(false); }, DELAY_MS);
     }
 
+    // The Save button saves through the same path, after any save already on its way, so that
+    // an autosave set off by leaving the field never makes the button's save look stale.
+    form.addEventListener("submit", function (event) {
+      event.preventDefault();
+      if (stopped) { return; }
+      if (timer) { clearTimeout(timer); }
+      dirty = true;
+      save(false);
+    });
     form.addEventListener("input", function () { dirty = true; say("Unsaved changes"); schedule(); });
     form.addEventListener("change", function () { dirty = true; schedule(); });
     form.addEventListener("focusout", function () { if (dirty) { save(false); } });

@@ -176,9 +176,13 @@ def test_the_review_flow_through_the_pages(
     review = client.get(reverse("commitments:review", args=[submitted.pk])).content.decode()
     assert "Changed since round 1" in review
     assert "<ins>" in review
-    stale = client.post(reverse("commitments:review_accept", args=[submitted.pk]), {"version": submitted.version - 1})
+    url = reverse("commitments:review_accept", args=[submitted.pk])
+    unconfirmed = client.post(url, {"version": submitted.version})
+    assert unconfirmed.status_code == 400
+    assert "Tick the box to confirm" in unconfirmed.content.decode()
+    stale = client.post(url, {"version": submitted.version - 1, "confirm": "yes"})
     assert stale.status_code == 409
-    accept = client.post(reverse("commitments:review_accept", args=[submitted.pk]), {"version": submitted.version})
+    accept = client.post(url, {"version": submitted.version, "confirm": "yes"})
     assert accept.status_code == 302
     submitted.refresh_from_db()
     assert submitted.status == Submission.Status.ACCEPTED

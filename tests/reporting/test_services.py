@@ -240,3 +240,48 @@ def test_history_is_recorded_for_changes_made_outside_a_request(submitted: Submi
     assert "accepted" in actions
     assert "submitted" in actions
     assert actions.count("created") == 3  # the submission and its two updates
+
+
+def test_successive_saves_by_one_person_make_one_history_entry(
+    draft: Submission, contact: User, colleague: User, french_commitments
+) -> None:
+    save(draft, french_commitments[0], contact, 0, narrative="a")
+    save(draft, french_commitments[0], contact, 1, narrative="ab")
+    save(draft, french_commitments[0], contact, 2, narrative="abc", completion_percent=20)
+    update = ProgressUpdate.objects.get(submission=draft, commitment=french_commitments[0])
+    edits = HistoryEntry.objects.filter(subject_type="progressupdate", subject_id=update.pk, action="updated")
+    assert [e.changes for e in edits] == [{"narrative": ["a", "abc"], "completion_percent": [0, 20]}]
+    # Another person's save is an entry of its own.
+    save(draft, french_commitments[0], colleague, 3, narrative="abcd")
+    assert edits.all().count() == 2
+
+
+def test_history_leaves_out_fields_that_stay_empty(draft: Submission, contact: User, french_commitments) -> None:
+    update = save(draft, french_commitments[1], contact, 0, narrative="", completion_percent=5)
+    entry = HistoryEntry.objects.get(subject_type="progressupdate", subject_id=update.pk, action="created")
+    assert "narrative" not in entry.changes
+    assert "figures_source" not in entry.changes
+    assert entry.changes["completion_percent"] == [None, 5]
+
+
+def test_history_reads_in_words(draft: Submission, contact: User, french_commitments) -> None:
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from commitments.templatetags.reporting import change_rows
+    from commitments.uploads import PDF
+    from tests.reporting import files
+
+    save(draft, french_commitments[0], contact, 0, status="on_track", completion_percent=10)
+    services.evidence_attach(
+        submission=draft,
+        commitment=french_commitments[0],
+        actor=contact,
+        upload=SimpleUploadedFile("report.pdf", files.PDF),
+        detected=PDF,
+    )
+    entries = HistoryEntry.objects.filter(submission=draft)
+    created = entries.get(action="created", subject_type="progressupdate")
+    attached = entries.get(action="attached")
+    assert ("Status", "—", "On track") in change_rows(created)
+    assert ("Completion (%)", "—", "10") in change_rows(created)
+    assert change_rows(attached) == [("Evidence files", "—", "report.pdf")]
