@@ -107,6 +107,8 @@ def _require_reviewer(actor: User) -> None:
 def submission_start(*, member_state: MemberState, cycle: ReportingCycle, actor: User) -> Submission:
     """The member state's submission for the cycle, created as a draft on first use."""
     _require_contact_of(actor, member_state)
+    if cycle.opens_on > timezone.localdate():
+        raise WorkflowError(f"{cycle.name} opens on {cycle.opens_on:%d %B %Y}; reports can be started from then.")
     submission, created = Submission.objects.get_or_create(member_state=member_state, cycle=cycle)
     if created:
         record(actor=actor, action="created", subject=submission, member_state=member_state, submission=submission)

@@ -89,7 +89,11 @@ def cycle_start(request: HttpRequest, cycle_id: int) -> HttpResponse:
     cycle = get_object_or_404(ReportingCycle, pk=cycle_id)
     if user.member_state is None:
         raise PermissionDenied("Only national contacts report for a member state.")
-    submission = services.submission_start(member_state=user.member_state, cycle=cycle, actor=user)
+    try:
+        submission = services.submission_start(member_state=user.member_state, cycle=cycle, actor=user)
+    except services.WorkflowError as error:
+        messages.error(request, str(error))
+        return redirect("commitments:home")
     return redirect("commitments:submission", pk=submission.pk)
 
 

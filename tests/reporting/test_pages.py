@@ -296,3 +296,21 @@ def test_the_review_queue_lists_the_current_cycle_and_filters_it(
     bad = client.get(reverse("commitments:review_queue"), {"status": "nonsense", "late": "maybe"})
     assert bad.status_code == 200
     assert "Select a valid choice" in bad.content.decode()
+
+
+def test_a_report_cannot_be_started_before_its_cycle_opens(client: Client, contact: User) -> None:
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from tests.factories import ReportingCycleFactory
+
+    today = timezone.localdate()
+    future = ReportingCycleFactory.create(
+        opens_on=today + timedelta(days=10), due_on=today + timedelta(days=100), name="Next year"
+    )
+    client.force_login(contact)
+    response = client.post(reverse("commitments:cycle_start", args=[future.pk]), follow=True)
+    assert response.status_code == 200
+    assert "opens on" in response.content.decode()
+    assert not Submission.objects.filter(cycle=future).exists()
