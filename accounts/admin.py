@@ -1,8 +1,14 @@
-from django.contrib import admin
+from typing import Any
+
+from django import forms
+from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.forms import UserChangeForm, UserCreationForm
+from django.db.models import QuerySet
+from django.http import HttpRequest
 
-from .models import User
+from . import services
+from .models import Invitation, User
 
 
 class AccountCreationForm(UserCreationForm[User]):
@@ -27,6 +33,7 @@ class UserAdmin(DjangoUserAdmin[User]):
     search_fields = ("email", "full_name", "member_state__name", "member_state__iso_code")
     ordering = ("email",)
     autocomplete_fields = ("member_state",)
+    actions = ("deactivate",)
     fieldsets = (
         (None, {"fields": ("email", "password")}),
         ("Person", {"fields": ("full_name", "role", "member_state")}),
@@ -42,3 +49,60 @@ class UserAdmin(DjangoUserAdmin[User]):
             },
         ),
     )
+
+    def _actor(self, request: HttpRequest) -> User:
+        assert isinstance(request.user, User)
+        return request.user
+
+    def save_model(self, request: HttpRequest, obj: User, form: Any, change: bool) -> None:
+        deactivating = change and "is_active" in form.changed_data and not obj.is_active
+        super().save_model(request, obj, form, change)
+        if deactivating:
+            # Deactivation also ends every session of the account.
+            services.account_deactivate(user=obj, actor=self._actor(request), request=request)
+
+    @admin.action(description="Deactivate the selected accounts (ends their sessions)")
+    def deactivate(self, request: HttpRequest, queryset: QuerySet[User]) -> None:
+        for user in queryset.filter(is_active=True):
+            services.account_deactivate(user=user, actor=self._actor(request), request=request)
+        messages.success(request, "The accounts are deactivated and their sessions ended.")
+
+
+class InvitationAdminForm(forms.ModelForm[Invitation]):
+    class Meta:
+        model = Invitation
+        fields = ("email", "full_name", "role", "member_state")
+
+    def clean_email(self) -> str:
+        email = str(self.cleaned_data["email"]).lower()
+        if User.objects.filter(email__iexact=email).exists():
+            raise forms.ValidationError("An account with this email address exists already.")
+        return email
+
+
+@admin.register(Invitation)
+class InvitationAdmin(admin.ModelAdmin[Invitation]):
+    """Invite a national contact (for a member state) or secretariat staff; the email carries the link."""
+
+    form = InvitationAdminForm
+    list_display = ("email", "role", "member_state", "created_by", "created_at", "expires_at", "accepted_at")
+    list_filter = ("role", "member_state")
+    list_select_related = ("member_state", "created_by")
+    search_fields = ("email", "full_name")
+    autocomplete_fields = ("member_state",)
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def save_model(self, request: HttpRequest, obj: Invitation, form: Any, change: bool) -> None:
+        assert isinstance(request.user, User)
+        sent = services.invitation_send(
+            email=obj.email,
+            role=obj.role,
+            member_state=obj.member_state,
+            full_name=obj.full_name,
+            actor=request.user,
+            request=request,
+        )
+        obj.pk = sent.pk
+        messages.info(request, f"The invitation was emailed to {sent.email}.")

@@ -1,10 +1,14 @@
 """People who use the tracker: national contact points and secretariat staff."""
 
+import hashlib
+from datetime import datetime
 from typing import Any, ClassVar
 
 from django.contrib.auth.models import AbstractUser, UserManager
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
+from django.utils.crypto import salted_hmac
 
 
 class AccountManager(UserManager["User"]):
@@ -55,6 +59,10 @@ class User(AbstractUser):
         related_name="contacts",
     )
 
+    # Part of every session's authentication hash: bumping it ends all of the user's sessions
+    # (sign-out, deactivation, password change), wherever they are.
+    session_generation = models.PositiveIntegerField(default=0, editable=False)
+
     USERNAME_FIELD = "email"
     REQUIRED_FIELDS: ClassVar[list[str]] = []
 
@@ -79,3 +87,49 @@ class User(AbstractUser):
     @property
     def is_secretariat(self) -> bool:
         return self.role in (self.Role.SECRETARIAT_REVIEWER, self.Role.SECRETARIAT_ADMIN)
+
+    def _get_session_auth_hash(self, secret: str | None = None) -> str:
+        key_salt = "accounts.User.session_auth_hash"
+        value = f"{self.password}:{self.session_generation}"
+        return salted_hmac(key_salt, value, secret=secret, algorithm="sha256").hexdigest()
+
+
+def token_digest(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+class Invitation(models.Model):
+    """A one-time, expiring link by which a new person sets their password and joins."""
+
+    email = models.EmailField()
+    role = models.CharField(max_length=32, choices=User.Role.choices)
+    member_state = models.ForeignKey("commitments.MemberState", on_delete=models.CASCADE, null=True, blank=True)
+    full_name = models.CharField(max_length=200, blank=True)
+    # Only a digest of the token is kept: the link itself exists only in the email.
+    token_digest = models.CharField(max_length=64, unique=True, editable=False)
+    created_by = models.ForeignKey(User, on_delete=models.SET_NULL, null=True, related_name="+", editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField(editable=False)
+    accepted_at = models.DateTimeField(null=True, blank=True, editable=False)
+    user = models.ForeignKey(User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+", editable=False)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.CheckConstraint(
+                name="%(app_label)s_%(class)s_contact_has_member_state",
+                condition=(
+                    Q(role="national_contact", member_state__isnull=False)
+                    | (~Q(role="national_contact") & Q(member_state__isnull=True))
+                ),
+                violation_error_message=(
+                    "A national contact is invited for one member state; secretariat staff for none."
+                ),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Invitation for {self.email}"
+
+    def is_expired(self, now: datetime | None = None) -> bool:
+        return (now or timezone.now()) >= self.expires_at

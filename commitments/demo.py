@@ -10,6 +10,7 @@ from typing import Any
 
 from django.contrib.auth.hashers import check_password, make_password
 from django.db import transaction
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts.models import User
 
@@ -34,6 +35,7 @@ from .services import (
 )
 
 SECRETARIAT_EMAIL = "secretariat@example.org"
+DEMO_TOTP_KEY = "3132333435363738393031323334353637383930"
 REVIEWER_EMAIL = "reviewer@example.org"
 
 
@@ -134,7 +136,7 @@ def _yearly_cycles(today: date) -> list[tuple[str, date, date]]:
 
 
 @transaction.atomic
-def seed_demo(*, password: str, today: date) -> DemoSummary:
+def seed_demo(*, password: str, today: date, totp_key: str = DEMO_TOTP_KEY) -> DemoSummary:
     summary = DemoSummary()
     encoded = make_password(password)  # One hash for all demo accounts: hashing 55 times is slow.
 
@@ -158,6 +160,11 @@ def seed_demo(*, password: str, today: date) -> DemoSummary:
         },
     )
     summary.users_created += created
+    for person in User.objects.filter(email__in=[SECRETARIAT_EMAIL, REVIEWER_EMAIL]):
+        # Secretariat accounts need a second factor: a known authenticator key for the demo.
+        TOTPDevice.objects.update_or_create(
+            user=person, name="Demo authenticator", defaults={"key": totp_key, "confirmed": True}
+        )
     states = list(MemberState.objects.order_by("name"))
     existing = set(User.objects.filter(member_state__isnull=False).values_list("email", flat=True))
     new_contacts = [

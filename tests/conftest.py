@@ -1,3 +1,4 @@
+import time
 from collections.abc import Callable, Iterator
 from datetime import timedelta
 from typing import Any
@@ -5,7 +6,11 @@ from typing import Any
 import pytest
 from django.conf import LazySettings
 from django.core.management import call_command
+from django.test import Client
 from django.utils import timezone
+from django_otp import DEVICE_ID_SESSION_KEY
+from django_otp.oath import TOTP
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts.models import User
 from commitments.models import (
@@ -21,6 +26,41 @@ from commitments.reference.load import load_reference_data
 from commitments.services import progress_update_save, submission_start, submission_submit
 from tests.factories import CommitmentFactory, ReportingCycleFactory, SecretariatFactory, UserFactory
 from tests.worker import CeleryWorker
+
+TEST_TOTP_KEY = "00112233445566778899aabbccddeeff00112233"
+
+
+class VerifiedClient(Client):
+    """A test client whose force_login also gives the second factor when the person has one (or
+    must have one, as secretariat staff must), as the sign-in pages would.
+
+    Tests of the second factor itself sign in through the pages with a plain Client."""
+
+    def force_login(self, user: Any, backend: str | None = None) -> None:
+        super().force_login(user, backend)
+        device = TOTPDevice.objects.filter(user=user, confirmed=True).first()
+        if device is None and getattr(user, "is_secretariat", False):
+            device = TOTPDevice.objects.create(user=user, name="Test authenticator", key=TEST_TOTP_KEY)
+        if device is not None:
+            session = self.session
+            session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+            session["second_factor_enrolled"] = session["second_factor_required"] = True
+            session.save()
+
+
+@pytest.fixture
+def client() -> VerifiedClient:
+    return VerifiedClient()
+
+
+def current_code(device: TOTPDevice) -> str:
+    """The authenticator's code now, or the next one if this one has been used (no replay)."""
+    device.refresh_from_db()
+    token = TOTP(device.bin_key, device.step, device.t0, device.digits, device.drift)
+    token.time = time.time()
+    if device.last_t is not None and token.t() <= device.last_t:
+        token.drift = device.last_t - token.t() + 1
+    return f"{token.token():0{device.digits}d}"
 
 
 @pytest.fixture(autouse=True)
@@ -71,9 +111,12 @@ def foreign_contact(alliance: None) -> User:
 
 @pytest.fixture
 def reviewer(alliance: None) -> User:
-    return UserFactory.create(
+    """A secretariat reviewer, with an authenticator (key TEST_TOTP_KEY)."""
+    person = UserFactory.create(
         email="reviewer@secretariat.example.org", role=User.Role.SECRETARIAT_REVIEWER, member_state=None
     )
+    TOTPDevice.objects.create(user=person, name="Authenticator app", key=TEST_TOTP_KEY)
+    return person
 
 
 @pytest.fixture

@@ -19,7 +19,9 @@ class Command(BaseCommand):
             )
         if not PolicyTarget.objects.exists():
             raise CommandError("Load the reference data first: manage.py load_alliance")
-        summary = seed_demo(password=settings.DEMO_PASSWORD, today=timezone.localdate())
+        summary = seed_demo(
+            password=settings.DEMO_PASSWORD, today=timezone.localdate(), totp_key=settings.DEMO_TOTP_KEY
+        )
         self.stdout.write(
             f"Demo data ready: {summary.users_created} accounts, {summary.commitments_created} commitments, "
             f"{summary.cycles_created} reporting cycles and {summary.submissions_created} submissions created. "

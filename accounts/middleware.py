@@ -1,0 +1,122 @@
+"""Session lifetime, the second factor, and the logging of refused accesses."""
+
+import time
+from collections.abc import Callable
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.models import AnonymousUser
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import redirect
+from django.urls import Resolver404, resolve, reverse
+
+from .models import User
+from .security_log import security_event
+
+# Pages a signed-in person can reach before the second factor: the sign-in steps themselves.
+SECOND_FACTOR_EXEMPT = {
+    "accounts:login",
+    "accounts:logout",
+    "accounts:verify",
+    "accounts:two_factor_setup",
+    "healthz",
+}
+
+Handler = Callable[[HttpRequest], HttpResponse]
+
+
+def _url_name(request: HttpRequest) -> str | None:
+    try:
+        match = resolve(request.path_info)
+    except Resolver404:
+        return None
+    return match.view_name
+
+
+def _wants_json(request: HttpRequest) -> bool:
+    return request.path.startswith("/api/") or request.headers.get("X-Requested-With") == "fetch"
+
+
+class SessionTimeoutMiddleware:
+    """Sign out after SESSION_IDLE_TIMEOUT seconds without a request, and SESSION_ABSOLUTE_TIMEOUT
+    seconds after signing in, whatever the activity."""
+
+    def __init__(self, get_response: Handler) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if request.user.is_authenticated and "_auth_user_id" in request.session:
+            now = time.time()
+            started = request.session.setdefault("signed_in_at", now)
+            last_seen = request.session.get("last_seen", now)
+            idle = now - last_seen > settings.SESSION_IDLE_TIMEOUT
+            expired = now - started > settings.SESSION_ABSOLUTE_TIMEOUT
+            if idle or expired:
+                security_event("session_expired", request, reason="idle" if idle else "absolute")
+                request._security_logged = True  # type: ignore[attr-defined]
+                # Only this session ends: other devices keep theirs until their own timeouts.
+                request.session.flush()
+                request.user = AnonymousUser()
+                if _wants_json(request):
+                    return JsonResponse({"detail": "Your session has expired. Sign in again."}, status=401)
+                messages.info(request, "Your session expired. Sign in again to continue.")
+                return redirect(f"{reverse('accounts:login')}?next={request.get_full_path()}")
+            if now - last_seen > 60 or "last_seen" not in request.session:
+                request.session["last_seen"] = now
+        return self.get_response(request)
+
+
+def second_factor_required(request: HttpRequest) -> bool:
+    user = request.user
+    if not isinstance(user, User):
+        return False
+    return user.is_secretariat or bool(request.session.get("second_factor_required"))
+
+
+class SecondFactorMiddleware:
+    """Secretariat staff (and contacts who enrolled) reach nothing but the sign-in steps until
+    they have given their second factor."""
+
+    def __init__(self, get_response: Handler) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        user = request.user
+        verified = bool(getattr(user, "is_verified", lambda: False)())  # set by django-otp's middleware
+        if user.is_authenticated and second_factor_required(request) and not verified:
+            name = _url_name(request)
+            static = request.path.startswith(settings.STATIC_URL if settings.STATIC_URL.startswith("/") else "/static/")
+            if name not in SECOND_FACTOR_EXEMPT and not static:
+                security_event("access_refused", request, status=302, reason="second factor not given", view=name)
+                request._security_logged = True  # type: ignore[attr-defined]
+                if _wants_json(request):
+                    return JsonResponse({"detail": "Give your second factor first."}, status=403)
+                has_device = bool(request.session.get("second_factor_enrolled"))
+                target = "accounts:verify" if has_device else "accounts:two_factor_setup"
+                return redirect(f"{reverse(target)}?next={request.get_full_path()}")
+        return self.get_response(request)
+
+
+class RefusedAccessLogMiddleware:
+    """One security log line for every refused request: 401, 403, 404, or a redirect to sign in."""
+
+    def __init__(self, get_response: Handler) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        if getattr(request, "_security_logged", False):
+            return response
+        status = response.status_code
+        to_sign_in = status == 302 and response.get("Location", "").startswith(reverse("accounts:login"))
+        signing = request.path in (reverse("accounts:login"), reverse("accounts:logout"))
+        if status in (401, 403, 404) or (to_sign_in and not signing):
+            match = getattr(request, "resolver_match", None)
+            security_event(
+                "access_refused",
+                request,
+                status=status,
+                view=match.view_name if match else None,
+                object=dict(match.kwargs) if match else None,
+            )
+        return response

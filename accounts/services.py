@@ -1,0 +1,173 @@
+"""Account lifecycle: invitations, deactivation, ending sessions, the second factor."""
+
+import secrets
+from datetime import timedelta
+
+from axes.utils import reset as axes_reset
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.mail import send_mail
+from django.db import transaction
+from django.db.models import F
+from django.http import HttpRequest
+from django.urls import reverse
+from django.utils import timezone
+from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from commitments.models import MemberState
+
+from .models import Invitation, User, token_digest
+from .security_log import security_event
+
+RECOVERY_CODE_COUNT = 10
+
+
+class InvitationUnusable(Exception):
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason  # "unknown", "used" or "expired"
+
+
+def _require_admin(actor: User) -> None:
+    if not actor.has_perm("accounts.add_invitation"):
+        raise PermissionDenied("Only secretariat administrators manage accounts.")
+
+
+@transaction.atomic
+def invitation_send(
+    *,
+    email: str,
+    role: str,
+    member_state: MemberState | None,
+    full_name: str,
+    actor: User,
+    request: HttpRequest | None = None,
+) -> Invitation:
+    """Create an invitation and email its one-time link (valid INVITATION_VALID_DAYS days)."""
+    _require_admin(actor)
+    email = User.objects.normalize_email(email).lower()
+    if User.objects.filter(email__iexact=email).exists():
+        raise ValidationError({"email": "An account with this email address exists already."})
+    token = secrets.token_urlsafe(32)
+    invitation = Invitation(
+        email=email,
+        role=role,
+        member_state=member_state,
+        full_name=full_name,
+        token_digest=token_digest(token),
+        created_by=actor,
+        expires_at=timezone.now() + timedelta(days=settings.INVITATION_VALID_DAYS),
+    )
+    invitation.full_clean()
+    invitation.save()
+    path = reverse("accounts:invitation", args=[token])
+    link = request.build_absolute_uri(path) if request is not None else f"{settings.SITE_URL}{path}"
+    where = f" for {member_state.name}" if member_state else ""
+    body = (
+        f"You are invited to the Global Alliance commitment tracker as {invitation.get_role_display().lower()}"
+        f"{where}.\n\nSet your password here (the link works once, until "
+        f"{timezone.localtime(invitation.expires_at):%d %B %Y %H:%M %Z}):\n\n{link}\n"
+    )
+    transaction.on_commit(lambda: send_mail("Your invitation to the Alliance commitment tracker", body, None, [email]))
+    security_event("invitation_sent", request, user=actor, invited=email, role=role)
+    return invitation
+
+
+def invitation_for_token(token: str) -> Invitation:
+    invitation = Invitation.objects.select_related("member_state").filter(token_digest=token_digest(token)).first()
+    if invitation is None:
+        raise InvitationUnusable("unknown")
+    if invitation.accepted_at is not None:
+        raise InvitationUnusable("used")
+    if invitation.is_expired():
+        raise InvitationUnusable("expired")
+    return invitation
+
+
+@transaction.atomic
+def invitation_accept(*, token: str, password: str, request: HttpRequest | None = None) -> User:
+    """Use the invitation once: create the account with the chosen password."""
+    found = invitation_for_token(token)
+    invitation = Invitation.objects.select_for_update().get(pk=found.pk)
+    if invitation.accepted_at is not None:
+        raise InvitationUnusable("used")
+    user = User.objects.create_user(
+        invitation.email,
+        password,
+        role=invitation.role,
+        member_state=invitation.member_state,
+        full_name=invitation.full_name,
+        is_staff=invitation.role == User.Role.SECRETARIAT_ADMIN,
+    )
+    invitation.accepted_at = timezone.now()
+    invitation.user = user
+    invitation.save(update_fields=["accepted_at", "user"])
+    security_event("invitation_accepted", request, user=user)
+    return user
+
+
+def end_all_sessions(user: User) -> None:
+    """Every session of the user stops being valid at its next request."""
+    User.objects.filter(pk=user.pk).update(session_generation=F("session_generation") + 1)
+    user.refresh_from_db(fields=["session_generation"])
+
+
+@transaction.atomic
+def account_deactivate(*, user: User, actor: User, request: HttpRequest | None = None) -> None:
+    _require_admin(actor)
+    User.objects.filter(pk=user.pk).update(is_active=False)
+    user.is_active = False
+    end_all_sessions(user)
+    security_event("account_deactivated", request, user=actor, account=user.email)
+
+
+def password_changed(*, user: User, request: HttpRequest | None = None) -> None:
+    """After a password change: end the other sessions, clear failed sign-ins, log it."""
+    axes_reset(username=user.email)
+    security_event("password_changed", request, user=user)
+
+
+# --- Second factor -------------------------------------------------------------------------------
+
+
+def totp_device(user: User, *, confirmed: bool | None = True) -> TOTPDevice | None:
+    devices = TOTPDevice.objects.devices_for_user(user, confirmed=confirmed)
+    return devices.order_by("-pk").first()
+
+
+def has_second_factor(user: User) -> bool:
+    return bool(TOTPDevice.objects.devices_for_user(user, confirmed=True).exists())
+
+
+def totp_enrolment_device(user: User) -> TOTPDevice:
+    """An unconfirmed authenticator for the enrolment page (the same one until it is confirmed)."""
+    device = totp_device(user, confirmed=False)
+    if device is None:
+        device = TOTPDevice.objects.create(user=user, name="Authenticator app", confirmed=False)
+    return device
+
+
+@transaction.atomic
+def totp_confirm(*, user: User, device: TOTPDevice, token: str, request: HttpRequest | None = None) -> list[str]:
+    """Confirm the authenticator with a first code; return the new one-time recovery codes."""
+    if device.user_id != user.pk or device.confirmed:
+        raise PermissionDenied("This authenticator cannot be confirmed.")
+    if not device.verify_token(token):
+        security_event("second_factor_enrolment_failed", request, user=user)
+        raise ValidationError({"token": "That code does not match. Check the time on your phone and try again."})
+    TOTPDevice.objects.filter(user=user, confirmed=True).delete()  # one authenticator at a time
+    device.confirmed = True
+    device.save(update_fields=["confirmed"])
+    security_event("second_factor_enrolled", request, user=user)
+    return recovery_codes_renew(user=user, request=request)
+
+
+@transaction.atomic
+def recovery_codes_renew(*, user: User, request: HttpRequest | None = None) -> list[str]:
+    device, _ = StaticDevice.objects.get_or_create(user=user, name="Recovery codes", defaults={"confirmed": True})
+    device.token_set.all().delete()
+    codes = [StaticToken.random_token() for _ in range(RECOVERY_CODE_COUNT)]
+    StaticToken.objects.bulk_create(StaticToken(device=device, token=code) for code in codes)
+    security_event("recovery_codes_created", request, user=user)
+    return codes
