@@ -79,7 +79,7 @@ def verify(request: HttpRequest) -> HttpResponse:
             otp_login(request, device)
             request.session.cycle_key()  # a new session id once the second factor is given
             kind = "recovery code" if device.__class__.__name__ == "StaticDevice" else "authenticator"
-            security_event("second_factor_verified", request, method=kind)
+            security_event("second_factor_verified", request, factor=kind)
             if kind == "recovery code":
                 messages.warning(request, "You used a recovery code. Create new ones on your account page.")
             return redirect(_next_url(request))

@@ -14,7 +14,7 @@ from django.db import connection
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def test_database_url() -> str:
+def database_url_of_tests() -> str:
     """The URL of the database the tests run on (pytest-django's test_… database)."""
     db = connection.settings_dict
     auth = db["USER"] + (f":{db['PASSWORD']}" if db["PASSWORD"] else "")
@@ -24,7 +24,7 @@ def test_database_url() -> str:
 class CeleryWorker:
     def __init__(self, **env: str) -> None:
         self.log = Path(tempfile.mkstemp(prefix="celery-worker-", suffix=".log")[1])
-        environment = {**os.environ, "DATABASE_URL": test_database_url(), **env}
+        environment = {**os.environ, "DATABASE_URL": database_url_of_tests(), **env}
         queue = environment["CELERY_TASK_DEFAULT_QUEUE"]
         command = [sys.executable, "-m", "celery", "-A", "alliance", "worker", "--pool=solo", "--loglevel=INFO"]
         command += ["--without-mingle", "--without-gossip", "--without-heartbeat", "-Q", queue]

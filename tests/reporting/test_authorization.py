@@ -173,3 +173,49 @@ def test_the_admin_is_closed_to_contacts_and_reviewers(client: Client, contact: 
         response = client.get("/admin/commitments/submission/")
         assert response.status_code == 302
         assert "/login/" in response["Location"]
+
+
+def test_each_refused_access_of_the_walk_leaves_one_security_log_line(
+    client: Client, foreign_contact: User, french_report: dict[str, Any]
+) -> None:
+    import logging
+
+    records: list[dict[str, Any]] = []
+
+    class Collect(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            records.append(getattr(record, "security", {}))
+
+    handler = Collect()
+    logging.getLogger("alliance.security").addHandler(handler)
+    try:
+        refused = 0
+        for who in ("foreign", "anonymous"):
+            if who == "foreign":
+                client.force_login(foreign_contact)
+            else:
+                client.logout()
+            for pattern in reporting_urls():
+                url = url_for(pattern, french_report)
+                for method in ("get", "post"):
+                    before = len(records)
+                    response = getattr(client, method)(url, post_data(french_report) if method == "post" else None)
+                    to_sign_in = response.status_code == 302 and response["Location"].startswith(
+                        reverse("accounts:login")
+                    )
+                    lines = [r for r in records[before:] if r.get("event") == "access_refused"]
+                    if response.status_code in (403, 404) or to_sign_in:
+                        refused += 1
+                        assert len(lines) == 1, f"{who} {method} {url}: {lines}"
+                        line = lines[0]
+                        assert line["path"] == url
+                        assert line["method"] == method.upper()
+                        assert line["user"] == (foreign_contact.email if who == "foreign" else None)
+                        assert "time" in line
+                        assert "csrfmiddlewaretoken" not in str(line)
+                        assert "Overwritten by an outsider" not in str(line)
+                    else:
+                        assert not lines, f"{who} {method} {url}: {response.status_code} {lines}"
+        assert refused >= 40
+    finally:
+        logging.getLogger("alliance.security").removeHandler(handler)
