@@ -28,6 +28,7 @@ lint: install
 check: install
 	DEBUG=true VAR_DIR=$$(mktemp -d) $(BIN)/python manage.py makemigrations --check --dry-run
 	DEBUG=true VAR_DIR=$$(mktemp -d) $(BIN)/python manage.py check --fail-level WARNING
+	DEBUG=true VAR_DIR=$$(mktemp -d) $(BIN)/python manage.py spectacular --validate --fail-on-warn --file /dev/null
 
 pytest: install
 	$(BIN)/pytest

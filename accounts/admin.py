@@ -4,11 +4,12 @@ from django import forms
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.forms import UserChangeForm, UserCreationForm
+from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
 from . import services
-from .models import Invitation, User
+from .models import ApiKey, Invitation, User
 
 
 class AccountCreationForm(UserCreationForm[User]):
@@ -106,3 +107,44 @@ class InvitationAdmin(admin.ModelAdmin[Invitation]):
         )
         obj.pk = sent.pk
         messages.info(request, f"The invitation was emailed to {sent.email}.")
+
+
+class ApiKeyAdminForm(forms.ModelForm[ApiKey]):
+    class Meta:
+        model = ApiKey
+        fields = ("user", "name", "read_only", "expires_at")
+
+
+@admin.register(ApiKey)
+class ApiKeyAdmin(admin.ModelAdmin[ApiKey]):
+    """The secretariat issues keys here; the key is shown once, on the page after saving."""
+
+    form = ApiKeyAdminForm
+    list_display = ("prefix", "name", "user", "read_only", "created_at", "expires_at", "revoked_at", "last_used_at")
+    list_filter = ("read_only",)
+    list_select_related = ("user",)
+    search_fields = ("prefix", "name", "user__email")
+    autocomplete_fields = ("user",)
+    actions = ("revoke",)
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def save_model(self, request: HttpRequest, obj: ApiKey, form: Any, change: bool) -> None:
+        assert isinstance(request.user, User)
+        try:
+            key, raw = services.api_key_issue(
+                user=obj.user, actor=request.user, name=obj.name, read_only=obj.read_only, expires_at=obj.expires_at
+            )
+        except ValidationError as error:
+            messages.error(request, "; ".join(error.messages))
+            return
+        obj.pk = key.pk
+        messages.warning(request, f"The new key is {raw} — copy it now: it is not shown again.")
+
+    @admin.action(description="Revoke the selected keys")
+    def revoke(self, request: HttpRequest, queryset: QuerySet[ApiKey]) -> None:
+        assert isinstance(request.user, User)
+        for key in queryset.select_related("user"):
+            services.api_key_revoke(key=key, actor=request.user, request=request)
+        messages.success(request, "The keys are revoked.")

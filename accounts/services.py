@@ -1,7 +1,7 @@
 """Account lifecycle: invitations, deactivation, ending sessions, the second factor."""
 
 import secrets
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from axes.utils import reset as axes_reset
 from django.conf import settings
@@ -17,7 +17,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from commitments.models import MemberState
 
-from .models import Invitation, User, token_digest
+from .models import ApiKey, Invitation, User, token_digest
 from .security_log import security_event
 
 RECOVERY_CODE_COUNT = 10
@@ -119,6 +119,7 @@ def account_deactivate(*, user: User, actor: User, request: HttpRequest | None =
     User.objects.filter(pk=user.pk).update(is_active=False)
     user.is_active = False
     end_all_sessions(user)
+    ApiKey.objects.filter(user=user, revoked_at__isnull=True).update(revoked_at=timezone.now())
     security_event("account_deactivated", request, user=actor, account=user.email)
 
 
@@ -171,3 +172,40 @@ def recovery_codes_renew(*, user: User, request: HttpRequest | None = None) -> l
     StaticToken.objects.bulk_create(StaticToken(device=device, token=code) for code in codes)
     security_event("recovery_codes_created", request, user=user)
     return codes
+
+
+# --- API keys ------------------------------------------------------------------------------------
+
+
+def api_key_issue(
+    *, user: User, actor: User | None, name: str, read_only: bool = False, expires_at: datetime | None = None
+) -> tuple[ApiKey, str]:
+    """Issue a key for `user`; the key itself is returned once and never stored."""
+    if actor is not None:
+        _require_admin(actor)
+    if not user.is_active:
+        raise ValidationError({"user": "This account is deactivated."})
+    if expires_at is not None and expires_at <= timezone.now():
+        raise ValidationError({"expires_at": "The expiry must be in the future."})
+    prefix = secrets.token_hex(4)
+    raw = f"{prefix}.{secrets.token_urlsafe(32)}"
+    key = ApiKey.objects.create(
+        user=user,
+        name=name,
+        prefix=prefix,
+        digest=token_digest(raw),
+        read_only=read_only,
+        created_by=actor,
+        expires_at=expires_at,
+    )
+    security_event("api_key_issued", None, user=actor or user, account=user.email, key=prefix, read_only=read_only)
+    return key, raw
+
+
+def api_key_revoke(*, key: ApiKey, actor: User | None, request: HttpRequest | None = None) -> None:
+    if actor is not None and actor.pk != key.user_id:
+        _require_admin(actor)
+    if key.revoked_at is None:
+        key.revoked_at = timezone.now()
+        key.save(update_fields=["revoked_at"])
+        security_event("api_key_revoked", request, user=actor, account=key.user.email, key=key.prefix)

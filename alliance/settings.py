@@ -64,6 +64,8 @@ INSTALLED_APPS = [
     "axes",
     "csp",
     "rest_framework",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
     "django_filters",
     "django_celery_beat",
     "accounts",
@@ -75,9 +77,11 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "csp.middleware.CSPMiddleware",
+    "alliance.api.ApiRequestGuardMiddleware",
     "alliance.middleware.UploadFileNameMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
+    "django.middleware.http.ConditionalGetMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -252,10 +256,46 @@ SERVER_EMAIL = env.str("SERVER_EMAIL", default=DEFAULT_FROM_EMAIL)
 
 # --- REST framework -------------------------------------------------------------------------
 REST_FRAMEWORK = {
-    "DEFAULT_AUTHENTICATION_CLASSES": ["rest_framework.authentication.SessionAuthentication"],
-    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticatedOrReadOnly"],
-    "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "accounts.authentication.ApiKeyAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["alliance.api.ApiAccess"],
+    "DEFAULT_PAGINATION_CLASS": "alliance.api.Pagination",
     "PAGE_SIZE": 50,
+    "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
+    "DEFAULT_PARSER_CLASSES": ["alliance.api.SafeJSONParser"],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "EXCEPTION_HANDLER": "alliance.api.exception_handler",
+    "DEFAULT_THROTTLE_CLASSES": ["alliance.api.AnonymousThrottle", "alliance.api.KeyThrottle"],
+    "DEFAULT_THROTTLE_RATES": {
+        "anonymous": env.str("API_THROTTLE_ANONYMOUS", default="300/min"),
+        "key": env.str("API_THROTTLE_KEY", default="3000/min"),
+    },
+    "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Alliance commitment tracker API",
+    "DESCRIPTION": (
+        "Member status and reporting data of the Global Alliance Against Child Sexual Abuse Online. "
+        "Authenticate with `Authorization: Token <key>`; anonymous clients see published data."
+    ),
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {
+        "DateBasisEnum": "commitments.models.DateBasis",
+        "CommitmentStatusEnum": "commitments.models.Commitment.Status",
+        "SubmissionStatusEnum": "commitments.models.Submission.Status",
+        "ConfidentialityEnum": "commitments.models.Confidentiality",
+        "ReportStatusEnum": "reports.models.CompiledReport.Status",
+        "ReportEditionEnum": "reports.models.CompiledReport.Edition",
+        "CurrentSubmissionStatusEnum": ["draft", "submitted", "returned", "accepted", "not_started"],
+    },
 }
 
 # --- Security -------------------------------------------------------------------------------

@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.urls import include, path
 from django.views.generic import RedirectView
 
+from .api import ERROR_VIEWS
 from .health import healthz
 
 admin.site.site_header = "Global Alliance commitment tracker"
@@ -10,9 +11,16 @@ admin.site.index_title = "Secretariat administration"
 
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
+    path("api/", include("alliance.api_router")),
     path("accounts/", include("accounts.urls")),
     # One sign-in page for everyone, the administration included.
     path("admin/login/", RedirectView.as_view(pattern_name="accounts:login", query_string=True)),
     path("admin/", admin.site.urls),
     path("", include("commitments.urls")),
 ]
+
+# Under /api/ errors answer JSON; elsewhere Django's pages.
+handler400 = ERROR_VIEWS["400"]
+handler403 = ERROR_VIEWS["403"]
+handler404 = ERROR_VIEWS["404"]
+handler500 = ERROR_VIEWS["500"]

@@ -5,13 +5,15 @@ Access helpers answer 404 for objects a person may not know about, so that forei
 even confirmed to exist.
 """
 
+from typing import Any
+
 from django.contrib.auth.models import AnonymousUser
-from django.db.models import QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.http import Http404
 
 from accounts.models import User
 
-from .models import Commitment, Evidence, ProgressUpdate, Submission
+from .models import Commitment, Confidentiality, Evidence, ProgressUpdate, Submission
 
 AnyUser = User | AnonymousUser
 
@@ -87,3 +89,56 @@ def get_evidence_for_user(user: AnyUser, pk: int) -> Evidence:
     if evidence is None:
         raise Http404("No such file.")
     return evidence
+
+
+# --- What REST clients may see ---------------------------------------------------------------------
+# Published data is what every client may read: accepted submissions and their public updates.
+# Contacts also read their own country's drafts, and other members' content marked for members;
+# the secretariat reads everything. A read-only API key reads published data only, whoever owns it.
+
+
+def api_viewer(request: Any) -> AnyUser:
+    auth = getattr(request, "auth", None)
+    if getattr(auth, "read_only", False):
+        return AnonymousUser()
+    user = request.user
+    return user if isinstance(user, User) else AnonymousUser()
+
+
+def api_submissions_visible_to(viewer: AnyUser) -> QuerySet[Submission]:
+    if is_secretariat(viewer):
+        return Submission.objects.all()
+    accepted = Q(status=Submission.Status.ACCEPTED)
+    if is_contact(viewer):
+        assert isinstance(viewer, User)
+        return Submission.objects.filter(accepted | Q(member_state_id=viewer.member_state_id))
+    return Submission.objects.filter(accepted)
+
+
+def api_updates_visible_to(viewer: AnyUser) -> QuerySet[ProgressUpdate]:
+    if is_secretariat(viewer):
+        return ProgressUpdate.objects.all()
+    accepted = Q(submission__status=Submission.Status.ACCEPTED)
+    if is_contact(viewer):
+        assert isinstance(viewer, User)
+        members = accepted & Q(confidentiality__in=[Confidentiality.PUBLIC, Confidentiality.MEMBERS])
+        return ProgressUpdate.objects.filter(members | Q(submission__member_state_id=viewer.member_state_id))
+    return ProgressUpdate.objects.filter(accepted & Q(confidentiality=Confidentiality.PUBLIC))
+
+
+def _published_commitments() -> Q:
+    accepted_in_cycle = Submission.objects.filter(
+        member_state=OuterRef("member_state"), cycle=OuterRef("pledged_in"), status=Submission.Status.ACCEPTED
+    )
+    return Q(pledged_in__isnull=True) | Q(Exists(accepted_in_cycle))
+
+
+def api_commitments_visible_to(viewer: AnyUser) -> QuerySet[Commitment]:
+    """Pledges made before the tracker, and pledges of a cycle whose submission was accepted; plus
+    a contact's own country's and, for the secretariat, all."""
+    if is_secretariat(viewer):
+        return Commitment.objects.all()
+    if is_contact(viewer):
+        assert isinstance(viewer, User)
+        return Commitment.objects.filter(_published_commitments() | Q(member_state_id=viewer.member_state_id))
+    return Commitment.objects.filter(_published_commitments())

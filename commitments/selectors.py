@@ -2,12 +2,14 @@
 
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
 from django.db.models import (
     BooleanField,
     Case,
     Count,
     Exists,
+    Max,
     OuterRef,
     Prefetch,
     Q,
@@ -24,6 +26,7 @@ from .models import (
     HistoryEntry,
     Membership,
     MemberState,
+    PolicyTarget,
     ProgressUpdate,
     ReportingCycle,
     ReviewComment,
@@ -170,3 +173,88 @@ def submission_page_data(submission: Submission) -> tuple[list[Commitment], dict
 
 def submission_history(submission: Submission, *, limit: int = 200) -> QuerySet[HistoryEntry]:
     return HistoryEntry.objects.filter(submission=submission).select_related("actor")[:limit]
+
+
+# --- Member status (the API's main read) -----------------------------------------------------------
+
+
+def members_as_of(*, day: date) -> QuerySet[MemberState]:
+    """Member states that belonged to the Alliance on `day`, with their membership then and their
+    EU membership on that day."""
+    memberships = Membership.objects.filter(member_state=OuterRef("pk"), joined_on__lte=day).order_by("-joined_on")
+    in_eu = EuMembership.objects.filter(_eu_membership_on(day), member_state=OuterRef("pk"))
+    current = Membership.objects.filter(_membership_on(day), member_state=OuterRef("pk"))
+    return MemberState.objects.filter(Exists(current)).annotate(
+        joined_on=Subquery(memberships.values("joined_on")[:1]),
+        left_on=Subquery(memberships.values("left_on")[:1]),
+        is_eu_member=Exists(in_eu),
+    )
+
+
+def member_status(
+    *, member_ids: list[int], commitments: QuerySet[Commitment], updates: QuerySet[ProgressUpdate], today: date
+) -> dict[int, dict[str, Any]]:
+    """The status summary of each member, from the commitments and updates the viewer may see.
+
+    A fixed number of queries whatever the number of members and commitments."""
+    targets = list(PolicyTarget.objects.order_by("number").values_list("code", flat=True))
+    statuses = [choice.value for choice in Commitment.Status]
+    result: dict[int, dict[str, Any]] = {
+        pk: {
+            "commitments": {
+                "total": 0,
+                "by_target": dict.fromkeys(targets, 0),
+                "by_status": dict.fromkeys(statuses, 0),
+            },
+            "completion_percent": None,
+            "current_cycle": None,
+            "last_accepted_at": None,
+        }
+        for pk in member_ids
+    }
+    visible = commitments.filter(member_state_id__in=member_ids)
+    for row in visible.values("member_state_id", "target__code", "status").annotate(n=Count("pk")):
+        summary = result[row["member_state_id"]]["commitments"]
+        summary["total"] += row["n"]
+        summary["by_target"][row["target__code"]] += row["n"]
+        summary["by_status"][row["status"]] += row["n"]
+
+    # Completion: the latest accepted progress of each commitment (0 where none), averaged.
+    latest = (
+        updates.filter(commitment=OuterRef("pk"), submission__status=Submission.Status.ACCEPTED)
+        .order_by("-submission__accepted_at", "-pk")
+        .values("completion_percent")[:1]
+    )
+    percents: dict[int, list[int]] = {}
+    for member_id, percent in visible.annotate(latest=Subquery(latest)).values_list("member_state_id", "latest"):
+        percents.setdefault(member_id, []).append(percent or 0)
+    for member_id, values in percents.items():
+        result[member_id]["completion_percent"] = round(sum(values) / len(values), 1)
+
+    cycle = current_cycle(today=today)
+    if cycle is not None:
+        submitted = {
+            s.member_state_id: s
+            for s in Submission.objects.filter(cycle=cycle, member_state_id__in=member_ids).only(
+                "member_state_id", "status", "first_submitted_at", "extended_due_on", "cycle_id"
+            )
+        }
+        for member_id in member_ids:
+            submission = submitted.get(member_id)
+            if submission is not None:
+                submission.cycle = cycle
+            result[member_id]["current_cycle"] = {
+                "cycle": cycle.pk,
+                "name": cycle.name,
+                "due_on": submission.due_on if submission else cycle.due_on,
+                "submission_status": submission.status if submission else "not_started",
+                "is_late": submission.is_late_on(today) if submission else today > cycle.due_on,
+            }
+    accepted = (
+        Submission.objects.filter(member_state_id__in=member_ids, status=Submission.Status.ACCEPTED)
+        .values("member_state_id")
+        .annotate(last=Max("accepted_at"))
+    )
+    for row in accepted:
+        result[row["member_state_id"]]["last_accepted_at"] = row["last"]
+    return result

@@ -1,0 +1,37 @@
+"""REST clients authenticate with `Authorization: Token <key>`."""
+
+from datetime import timedelta
+from typing import Any
+
+from django.utils import timezone
+from rest_framework.authentication import BaseAuthentication, get_authorization_header
+from rest_framework.exceptions import AuthenticationFailed
+from rest_framework.request import Request
+
+from .models import ApiKey, token_digest
+
+KEYWORD = b"token"
+
+
+class ApiKeyAuthentication(BaseAuthentication):
+    def authenticate(self, request: Request) -> tuple[Any, ApiKey] | None:
+        parts = get_authorization_header(request).split()
+        if not parts or parts[0].lower() != KEYWORD:
+            return None
+        if len(parts) != 2:
+            raise AuthenticationFailed("Give the key as: Authorization: Token <key>.")
+        try:
+            raw = parts[1].decode("ascii")
+        except UnicodeDecodeError as error:
+            raise AuthenticationFailed("Invalid API key.") from error
+        key = ApiKey.objects.select_related("user", "user__member_state").filter(digest=token_digest(raw)).first()
+        now = timezone.now()
+        if key is None or not key.is_usable(now) or not key.user.is_active:
+            raise AuthenticationFailed("Invalid, expired or revoked API key.")
+        # Record use at most every few minutes, not on every request.
+        if key.last_used_at is None or now - key.last_used_at > timedelta(minutes=5):
+            ApiKey.objects.filter(pk=key.pk).update(last_used_at=now)
+        return key.user, key
+
+    def authenticate_header(self, request: Request) -> str:
+        return "Token"

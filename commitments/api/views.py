@@ -1,0 +1,485 @@
+"""The REST API over members, reference data, commitments and submissions.
+
+Views parse, call a selector or service, and serialize; every queryset is scoped by
+`commitments.permissions` to what the client may see, as in the browser.
+"""
+
+import csv
+import io
+import re
+from datetime import date
+from typing import Any
+
+import django_filters
+from django import forms
+from django.db.models import Exists, OuterRef, Prefetch, QuerySet
+from django.http import Http404
+from django.shortcuts import get_object_or_404
+from django.utils import timezone
+from django_filters.rest_framework import DjangoFilterBackend
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
+from rest_framework import exceptions, mixins, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.filters import OrderingFilter, SearchFilter
+from rest_framework.renderers import BaseRenderer, JSONRenderer
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from accounts.models import User
+from commitments import permissions, selectors, services
+from commitments.models import (
+    Commitment,
+    Declaration,
+    EuMembership,
+    Membership,
+    MemberState,
+    OperationalGoal,
+    PolicyTarget,
+    ProgressUpdate,
+    ReportingCycle,
+    Submission,
+)
+
+from . import serializers as s
+
+
+class PreconditionFailed(exceptions.APIException):
+    status_code = status.HTTP_412_PRECONDITION_FAILED
+    default_detail = "The object changed since you read it (stale If-Match); read it again."
+    default_code = "precondition_failed"
+
+
+def etag(obj: Submission | ProgressUpdate) -> str:
+    return f'"{obj._meta.model_name}-{obj.pk}-v{obj.version}"'
+
+
+def if_match_version(request: Request, obj: Submission | ProgressUpdate | None, kind: str) -> int | None:
+    """The version named by If-Match, or None without the header; 412 when it is not this object's."""
+    header = request.headers.get("If-Match")
+    if not header or header.strip() == "*":
+        return None
+    match = re.fullmatch(rf'\s*(?:W/)?"{kind}-(\d+)-v(\d+)"\s*', header)
+    if match is None or obj is None or int(match.group(1)) != obj.pk:
+        raise PreconditionFailed()
+    return int(match.group(2))
+
+
+def _user(request: Request) -> User:
+    if not isinstance(request.user, User):
+        raise exceptions.NotAuthenticated()
+    return request.user
+
+
+def _today() -> date:
+    return timezone.localdate()
+
+
+# --- Reference data ----------------------------------------------------------------------------
+
+
+class TargetViewSet(viewsets.ReadOnlyModelViewSet[PolicyTarget]):
+    queryset = PolicyTarget.objects.prefetch_related("goals").order_by("number")
+    serializer_class = s.TargetSerializer
+    lookup_field = "code"
+
+
+class GoalViewSet(viewsets.ReadOnlyModelViewSet[OperationalGoal]):
+    queryset = OperationalGoal.objects.select_related("target").order_by("number")
+    serializer_class = s.GoalSerializer
+    lookup_field = "code"
+    filterset_fields = ("target__code",)
+
+
+class DeclarationViewSet(viewsets.ReadOnlyModelViewSet[Declaration]):
+    queryset = Declaration.objects.select_related("conference", "source").prefetch_related("potential_actions")
+    serializer_class = s.DeclarationSerializer
+    lookup_field = "key"
+
+    def get_queryset(self) -> QuerySet[Declaration]:
+        return super().get_queryset().order_by("adopted_on")
+
+
+class CycleViewSet(viewsets.ReadOnlyModelViewSet[ReportingCycle]):
+    queryset = ReportingCycle.objects.order_by("due_on", "pk")
+    serializer_class = s.CycleSerializer
+
+
+# --- Members -----------------------------------------------------------------------------------
+
+
+class MemberFilter(django_filters.FilterSet):
+    as_of = django_filters.DateFilter(method="keep", help_text="Members on this date (default: today).")
+    eu = django_filters.ChoiceFilter(
+        choices=[("true", "true"), ("false", "false")], method="filter_eu", help_text="EU members on the `as_of` date."
+    )
+    target = django_filters.ModelChoiceFilter(
+        queryset=PolicyTarget.objects.all(),
+        to_field_name="code",
+        method="filter_target",
+        help_text="Members with commitments on this policy target (its code).",
+    )
+    submission_status = django_filters.ChoiceFilter(
+        choices=[*Submission.Status.choices, ("not_started", "Not started")],
+        method="filter_submission_status",
+        help_text="The state of the member's submission in the current cycle.",
+    )
+
+    class Meta:
+        model = MemberState
+        fields = ("as_of", "eu", "target", "submission_status")
+
+    def keep(self, queryset: QuerySet[MemberState], name: str, value: Any) -> QuerySet[MemberState]:
+        return queryset  # applied by the view, which needs the date for its annotations
+
+    def filter_eu(self, queryset: QuerySet[MemberState], name: str, value: str) -> QuerySet[MemberState]:
+        return queryset.filter(is_eu_member=value == "true")  # type: ignore[misc]
+
+    def filter_target(self, queryset: QuerySet[MemberState], name: str, value: Any) -> QuerySet[MemberState]:
+        viewer = permissions.api_viewer(self.request)
+        on_target = permissions.api_commitments_visible_to(viewer).filter(member_state=OuterRef("pk"), target=value)
+        return queryset.filter(Exists(on_target))
+
+    def filter_submission_status(self, queryset: QuerySet[MemberState], name: str, value: str) -> QuerySet[MemberState]:
+        cycle = selectors.current_cycle(today=_today())
+        in_cycle = Submission.objects.filter(member_state=OuterRef("pk"), cycle=cycle)
+        if value == "not_started":
+            return queryset.filter(~Exists(in_cycle))
+        return queryset.filter(Exists(in_cycle.filter(status=value)))
+
+
+class MemberCsvRenderer(BaseRenderer):
+    media_type = "text/csv"
+    format = "csv"
+    charset = "utf-8"
+
+    def render(self, data: Any, accepted_media_type: str | None = None, renderer_context: Any = None) -> bytes:
+        rows = data if isinstance(data, list) else [data]
+        buffer = io.StringIO()
+        if rows and "iso_code" in rows[0]:
+            targets = list(rows[0]["status"]["commitments"]["by_target"])
+            statuses = list(rows[0]["status"]["commitments"]["by_status"])
+            writer = csv.writer(buffer)
+            writer.writerow(
+                ["iso_code", "name", "joined_on", "left_on", "is_eu_member", "commitments"]
+                + [f"target_{t}" for t in targets]
+                + [f"status_{x}" for x in statuses]
+                + ["completion_percent", "current_cycle", "submission_status", "is_late", "last_accepted_at"]
+            )
+            for row in rows:
+                status_ = row["status"]
+                cycle = status_["current_cycle"] or {}
+                writer.writerow(
+                    [row["iso_code"], row["name"], row["joined_on"], row["left_on"] or "", row["is_eu_member"]]
+                    + [status_["commitments"]["total"]]
+                    + [status_["commitments"]["by_target"][t] for t in targets]
+                    + [status_["commitments"]["by_status"][x] for x in statuses]
+                    + [status_["completion_percent"], cycle.get("name", ""), cycle.get("submission_status", "")]
+                    + [cycle.get("is_late", ""), status_["last_accepted_at"] or ""]
+                )
+        elif isinstance(data, dict) and "detail" in data:
+            buffer.write(f"detail\n{data['detail']}\n")
+        return buffer.getvalue().encode()
+
+
+@extend_schema_view(
+    list=extend_schema(
+        parameters=[OpenApiParameter("format", OpenApiTypes.STR, enum=["json", "csv"], description="csv: the table.")]
+    )
+)
+class MemberViewSet(viewsets.ReadOnlyModelViewSet[MemberState]):
+    """Member states with their membership and a status summary of their commitments and reporting."""
+
+    serializer_class = s.MemberSerializer
+    lookup_field = "iso_code"
+    lookup_value_regex = "[A-Za-z]{2}"
+    filterset_class = MemberFilter
+    filter_backends = [DjangoFilterBackend, SearchFilter, OrderingFilter]
+    search_fields = ("name",)
+    ordering_fields = ("name", "iso_code", "joined_on")
+    ordering = ("name",)
+    renderer_classes = [JSONRenderer, MemberCsvRenderer]
+
+    def as_of(self) -> date:
+        raw = self.request.query_params.get("as_of")
+        if not raw:
+            return _today()
+        field = forms.DateField()
+        try:
+            return field.clean(raw)  # type: ignore[no-any-return]
+        except forms.ValidationError as error:
+            raise exceptions.ValidationError({"as_of": error.messages}) from error
+
+    def get_queryset(self) -> QuerySet[MemberState]:
+        queryset = selectors.members_as_of(day=self.as_of())
+        if self.action == "retrieve":
+            viewer = permissions.api_viewer(self.request)
+            updates = (
+                permissions.api_updates_visible_to(viewer).select_related("submission").prefetch_related("milestones")
+            )
+            queryset = queryset.prefetch_related(
+                Prefetch("memberships", queryset=Membership.objects.select_related("source")),
+                Prefetch("eu_memberships", queryset=EuMembership.objects.select_related("source")),
+                Prefetch(
+                    "commitments",
+                    queryset=permissions.api_commitments_visible_to(viewer)
+                    .select_related("member_state", "target", "goal", "action")
+                    .prefetch_related(Prefetch("progress_updates", queryset=updates, to_attr="visible_updates"))
+                    .order_by("target__number", "title"),
+                    to_attr="visible_commitments",
+                ),
+                Prefetch(
+                    "submissions",
+                    queryset=permissions.api_submissions_visible_to(viewer)
+                    .select_related("member_state", "cycle")
+                    .prefetch_related(Prefetch("updates", queryset=updates, to_attr="visible_updates"))
+                    .order_by("cycle__due_on"),
+                    to_attr="visible_submissions",
+                ),
+            )
+        return queryset
+
+    def get_serializer_class(self) -> Any:
+        return s.MemberDetailSerializer if self.action == "retrieve" else s.MemberSerializer
+
+    def _context_for(self, members: list[MemberState]) -> dict[str, Any]:
+        viewer = permissions.api_viewer(self.request)
+        status_ = selectors.member_status(
+            member_ids=[m.pk for m in members],
+            commitments=permissions.api_commitments_visible_to(viewer),
+            updates=permissions.api_updates_visible_to(viewer),
+            today=_today(),
+        )
+        return {**self.get_serializer_context(), "status": status_, "today": _today()}
+
+    def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        queryset = self.filter_queryset(self.get_queryset())
+        if request.accepted_renderer.format == "csv":
+            members = list(queryset)  # the whole table, not a page
+            return Response(s.MemberSerializer(members, many=True, context=self._context_for(members)).data)
+        page = self.paginate_queryset(queryset)
+        members = list(page) if page is not None else list(queryset)
+        data = s.MemberSerializer(members, many=True, context=self._context_for(members)).data
+        return self.get_paginated_response(data)
+
+    def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        member = self.get_object()
+        return Response(s.MemberDetailSerializer(member, context=self._context_for([member])).data)
+
+    def get_object(self) -> MemberState:
+        code = str(self.kwargs["iso_code"]).upper()
+        return get_object_or_404(self.get_queryset(), iso_code=code)
+
+
+# --- Commitments -------------------------------------------------------------------------------
+
+
+class CommitmentFilter(django_filters.FilterSet):
+    member = django_filters.CharFilter(field_name="member_state__iso_code", lookup_expr="iexact", max_length=2)
+    target = django_filters.ModelChoiceFilter(queryset=PolicyTarget.objects.all(), to_field_name="code")
+    goal = django_filters.ModelChoiceFilter(queryset=OperationalGoal.objects.all(), to_field_name="code")
+    status = django_filters.ChoiceFilter(choices=Commitment.Status.choices)
+    cycle = django_filters.ModelChoiceFilter(
+        queryset=ReportingCycle.objects.all(), method="filter_cycle", help_text="Reported on in this cycle."
+    )
+
+    class Meta:
+        model = Commitment
+        fields = ("member", "target", "goal", "status", "cycle")
+
+    def filter_cycle(self, queryset: QuerySet[Commitment], name: str, value: Any) -> QuerySet[Commitment]:
+        viewer = permissions.api_viewer(self.request)
+        reported = permissions.api_updates_visible_to(viewer).filter(commitment=OuterRef("pk"), submission__cycle=value)
+        return queryset.filter(Exists(reported))
+
+
+class CommitmentViewSet(viewsets.ReadOnlyModelViewSet[Commitment]):
+    """Members' pledged actions, each with the progress updates the client may see."""
+
+    serializer_class = s.CommitmentSerializer
+    filterset_class = CommitmentFilter
+
+    def get_queryset(self) -> QuerySet[Commitment]:
+        viewer = permissions.api_viewer(self.request)
+        updates = (
+            permissions.api_updates_visible_to(viewer)
+            .select_related("submission")
+            .prefetch_related("milestones")
+            .order_by("submission__cycle__due_on", "pk")
+        )
+        return (
+            permissions.api_commitments_visible_to(viewer)
+            .select_related("member_state", "target", "goal", "action")
+            .prefetch_related(Prefetch("progress_updates", queryset=updates, to_attr="visible_updates"))
+            .order_by("member_state__iso_code", "target__number", "pk")
+        )
+
+
+# --- Submissions -------------------------------------------------------------------------------
+
+
+class SubmissionFilter(django_filters.FilterSet):
+    member = django_filters.CharFilter(field_name="member_state__iso_code", lookup_expr="iexact", max_length=2)
+    cycle = django_filters.ModelChoiceFilter(queryset=ReportingCycle.objects.all())
+    status = django_filters.ChoiceFilter(choices=Submission.Status.choices)
+
+    class Meta:
+        model = Submission
+        fields = ("member", "cycle", "status")
+
+
+class SubmissionViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet[Submission]):
+    """Submissions: contacts start, write and submit their country's; reviewers accept or return.
+
+    Writable objects carry an `ETag`; send it back in `If-Match` to refuse (412) a write on a
+    version you have not seen."""
+
+    serializer_class = s.SubmissionSerializer
+    filterset_class = SubmissionFilter
+
+    def get_queryset(self) -> QuerySet[Submission]:
+        viewer = permissions.api_viewer(self.request)
+        updates = permissions.api_updates_visible_to(viewer).select_related("submission").prefetch_related("milestones")
+        return (
+            permissions.api_submissions_visible_to(viewer)
+            .select_related("member_state", "cycle")
+            .prefetch_related(Prefetch("updates", queryset=updates.order_by("pk"), to_attr="visible_updates"))
+            .order_by("cycle__due_on", "member_state__iso_code", "pk")
+        )
+
+    def get_serializer_context(self) -> dict[str, Any]:
+        return {**super().get_serializer_context(), "today": _today()}
+
+    def _show(self, submission: Submission, code: int = status.HTTP_200_OK) -> Response:
+        fresh = self.get_queryset().get(pk=submission.pk)
+        response = Response(self.get_serializer(fresh).data, status=code)
+        response["ETag"] = etag(fresh)
+        return response
+
+    def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        return self._show(self.get_object())
+
+    @extend_schema(request=s.StartSubmissionSerializer, responses={201: s.SubmissionSerializer})
+    def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        user = _user(request)
+        data = s.StartSubmissionSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        if user.member_state is None:
+            raise exceptions.PermissionDenied("Only national contacts start their country's submission.")
+        submission = services.submission_start(
+            member_state=user.member_state, cycle=data.validated_data["cycle"], actor=user
+        )
+        return self._show(submission, status.HTTP_201_CREATED)
+
+    @extend_schema(request=None, responses={200: s.SubmissionSerializer})
+    @action(detail=True, methods=["post"])
+    def submit(self, request: Request, pk: str | None = None) -> Response:
+        submission = self.get_object()
+        seen = if_match_version(request, submission, "submission")
+        if seen is not None and seen != submission.version:
+            raise PreconditionFailed()
+        return self._show(services.submission_submit(submission=submission, actor=_user(request)))
+
+    @extend_schema(request=None, responses={200: s.SubmissionSerializer})
+    @action(detail=True, methods=["post"])
+    def accept(self, request: Request, pk: str | None = None) -> Response:
+        submission = self.get_object()
+        seen = if_match_version(request, submission, "submission")
+        accepted = services.submission_accept(
+            submission=submission, actor=_user(request), seen_version=submission.version if seen is None else seen
+        )
+        return self._show(accepted)
+
+    @extend_schema(request=s.ReturnSerializer, responses={200: s.SubmissionSerializer})
+    @action(detail=True, methods=["post"], url_path="return")
+    def return_(self, request: Request, pk: str | None = None) -> Response:
+        submission = self.get_object()
+        seen = if_match_version(request, submission, "submission")
+        data = s.ReturnSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        comments = {item["update_id"]: item["comment"] for item in data.validated_data["updates"]}
+        returned = services.submission_return(
+            submission=submission,
+            actor=_user(request),
+            seen_version=submission.version if seen is None else seen,
+            comments=comments,
+        )
+        return self._show(returned)
+
+    def _commitment(self, submission: Submission, commitment_id: int) -> Commitment:
+        viewer = permissions.api_viewer(self.request)
+        commitment = (
+            permissions.api_commitments_visible_to(viewer)
+            .filter(pk=commitment_id, member_state_id=submission.member_state_id)
+            .first()
+        )
+        if commitment is None:
+            raise Http404("No such commitment in this submission's member state.")
+        return commitment
+
+    def _update_response(self, update: ProgressUpdate, code: int = status.HTTP_200_OK) -> Response:
+        fresh = ProgressUpdate.objects.select_related("submission").prefetch_related("milestones").get(pk=update.pk)
+        response = Response(s.ProgressUpdateSerializer(fresh).data, status=code)
+        response["ETag"] = etag(fresh)
+        return response
+
+    def _save(self, submission: Submission, commitment: Commitment, data: dict[str, Any], version: int | None) -> Any:
+        milestones = data.pop("milestones", None)
+        return services.progress_update_save(
+            submission=submission,
+            commitment=commitment,
+            actor=_user(self.request),
+            values=data,
+            milestones=[services.MilestoneData(**m) for m in milestones] if milestones is not None else None,
+            expected_version=version,
+        )
+
+    @extend_schema(
+        methods=["GET"],
+        request=None,
+        responses={200: s.ProgressUpdateSerializer(many=True)},
+        operation_id="updates_list",
+    )
+    @extend_schema(
+        methods=["POST"],
+        request=s.NewProgressUpdateSerializer,
+        responses={201: s.ProgressUpdateSerializer},
+        operation_id="updates_create",
+    )
+    @action(detail=True, methods=["get", "post"])
+    def updates(self, request: Request, pk: str | None = None) -> Response:
+        submission = self.get_object()
+        if request.method == "GET":
+            return Response(s.ProgressUpdateSerializer(submission.visible_updates, many=True).data)  # type: ignore[attr-defined]
+        data = s.NewProgressUpdateSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        values = dict(data.validated_data)
+        commitment = self._commitment(submission, values.pop("commitment"))
+        if ProgressUpdate.objects.filter(submission=submission, commitment=commitment).exists():
+            raise services.WorkflowError("This commitment has an update already: change it with PUT or PATCH.")
+        return self._update_response(self._save(submission, commitment, values, 0), status.HTTP_201_CREATED)
+
+    @extend_schema(methods=["GET"], request=None, responses={200: s.ProgressUpdateSerializer})
+    @extend_schema(
+        methods=["PUT", "PATCH"],
+        request=s.ProgressUpdateInputSerializer,
+        responses={200: s.ProgressUpdateSerializer},
+        parameters=[OpenApiParameter("If-Match", OpenApiTypes.STR, OpenApiParameter.HEADER)],
+    )
+    @action(detail=True, methods=["get", "put", "patch"], url_path=r"updates/(?P<commitment_id>\d+)")
+    def update_detail(self, request: Request, pk: str | None = None, commitment_id: str = "") -> Response:
+        submission = self.get_object()
+        commitment = self._commitment(submission, int(commitment_id))
+        visible = {u.commitment_id: u for u in submission.visible_updates}  # type: ignore[attr-defined]
+        update = visible.get(commitment.pk)
+        if request.method == "GET":
+            if update is None:
+                raise Http404("No update on this commitment yet.")
+            return self._update_response(update)
+        data = s.ProgressUpdateInputSerializer(data=request.data, partial=request.method == "PATCH")
+        data.is_valid(raise_exception=True)
+        version = if_match_version(request, update, "progressupdate")
+        if update is None and version is not None:
+            raise PreconditionFailed()
+        saved = self._save(submission, commitment, dict(data.validated_data), 0 if update is None else version)
+        return self._update_response(saved, status.HTTP_200_OK if update else status.HTTP_201_CREATED)
