@@ -1,0 +1,72 @@
+"""API keys issued in the browser, revoked with the account; throttling per key and per address."""
+
+import re
+
+import pytest
+from django.conf import LazySettings
+from django.core.cache import cache
+
+from accounts import services
+from accounts.models import ApiKey, User
+from tests.api.conftest import ApiClient, key_for
+from tests.conftest import VerifiedClient
+
+
+def test_the_secretariat_issues_a_key_in_the_browser_shown_once(secretariat_admin: User, contact: User) -> None:
+    browser = VerifiedClient()
+    browser.force_login(secretariat_admin)
+    response = browser.post(
+        "/admin/accounts/apikey/add/", {"user": contact.pk, "name": "National dashboard", "read_only": "on"}, follow=True
+    )
+    assert response.status_code == 200
+    shown = re.search(r"The new key is ([0-9a-f]{8}\.[\w-]+)", response.content.decode())
+    assert shown is not None
+    key = ApiKey.objects.get(user=contact)
+    assert key.read_only
+    assert shown.group(1) not in key.digest
+    assert ApiClient(shown.group(1)).get("/api/v1/members/FR/").status_code == 200
+    # Not shown again.
+    listing = browser.get("/admin/accounts/apikey/").content.decode()
+    assert shown.group(1) not in listing
+
+
+def test_deactivating_an_account_revokes_its_keys(secretariat_admin: User, contact: User) -> None:
+    raw = key_for(contact)
+    assert ApiClient(raw).get("/api/v1/submissions/").status_code == 200
+    services.account_deactivate(user=contact, actor=secretariat_admin)
+    assert ApiKey.objects.get(user=contact).revoked_at is not None
+    assert ApiClient(raw).get("/api/v1/submissions/").status_code == 401
+
+
+@pytest.fixture
+def tight_limits(settings: LazySettings):  # type: ignore[no-untyped-def]
+    from rest_framework.settings import api_settings
+
+    rest = {**settings.REST_FRAMEWORK, "DEFAULT_THROTTLE_RATES": {"anonymous": "3/min", "key": "5/min"}}
+    settings.REST_FRAMEWORK = rest
+    api_settings.reload()
+    from alliance.api import AnonymousThrottle, KeyThrottle
+
+    saved = (AnonymousThrottle.THROTTLE_RATES, KeyThrottle.THROTTLE_RATES)
+    AnonymousThrottle.THROTTLE_RATES = KeyThrottle.THROTTLE_RATES = rest["DEFAULT_THROTTLE_RATES"]
+    cache.clear()
+    yield
+    AnonymousThrottle.THROTTLE_RATES, KeyThrottle.THROTTLE_RATES = saved
+    cache.clear()
+
+
+def test_anonymous_clients_are_throttled_per_address(tight_limits: None, alliance: None) -> None:
+    here, there = ApiClient(REMOTE_ADDR="10.5.5.5"), ApiClient(REMOTE_ADDR="10.6.6.6")
+    statuses = [here.get("/api/v1/targets/").status_code for _ in range(4)]
+    assert statuses == [200, 200, 200, 429]
+    limited = here.get("/api/v1/targets/")
+    assert limited.json()["detail"]
+    assert limited.has_header("Retry-After")
+    assert there.get("/api/v1/targets/").status_code == 200
+
+
+def test_keys_are_throttled_each_on_its_own(tight_limits: None, contact: User, reviewer: User) -> None:
+    first, second = ApiClient(key_for(contact)), ApiClient(key_for(reviewer))
+    statuses = [first.get("/api/v1/targets/").status_code for _ in range(6)]
+    assert statuses == [200] * 5 + [429]
+    assert second.get("/api/v1/targets/").status_code == 200
