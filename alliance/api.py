@@ -156,3 +156,48 @@ def _defaults() -> dict[str, Any]:
 
 
 ERROR_VIEWS = _defaults()
+
+
+ERROR_RESPONSES = {
+    "400": "Invalid input: `errors` names each field.",
+    "401": "No valid credentials (send `Authorization: Token <key>`).",
+    "403": "Not allowed for this client.",
+    "404": "Not found, or not visible to this client.",
+    "405": "Method not allowed.",
+    "406": "The requested format is not available.",
+    "409": "The workflow does not allow this now.",
+    "412": "Stale `If-Match`: the object changed since it was read.",
+    "413": "The request body is too large.",
+    "415": "Unsupported media type (send JSON).",
+    "429": "Too many requests; see `Retry-After`.",
+}
+_ERROR_SCHEMA = {
+    "type": "object",
+    "properties": {
+        "detail": {"type": "string"},
+        "errors": {"type": "object", "additionalProperties": True},
+        "missing_commitments": {"type": "array", "items": {"type": "integer"}},
+    },
+    "required": ["detail"],
+}
+
+
+def document_errors(result: dict[str, Any], generator: Any, request: Any, public: bool) -> dict[str, Any]:
+    """drf-spectacular hook: every operation documents the JSON errors the API answers."""
+    result.setdefault("components", {}).setdefault("schemas", {})["Error"] = _ERROR_SCHEMA
+    reference = {"$ref": "#/components/schemas/Error"}
+    for path in result.get("paths", {}).values():
+        for method, operation in path.items():
+            if not isinstance(operation, dict) or "responses" not in operation:
+                continue
+            codes = dict(ERROR_RESPONSES)
+            if method == "get":
+                codes["304"] = "Not modified (`If-None-Match` matched)."
+            for code, description in codes.items():
+                if code == "304":
+                    operation["responses"].setdefault(code, {"description": description})
+                else:
+                    operation["responses"].setdefault(
+                        code, {"description": description, "content": {"application/json": {"schema": reference}}}
+                    )
+    return result

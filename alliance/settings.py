@@ -287,6 +287,10 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "alliance.api.document_errors",
+    ],
     "ENUM_NAME_OVERRIDES": {
         "DateBasisEnum": "commitments.models.DateBasis",
         "CommitmentStatusEnum": "commitments.models.Commitment.Status",
