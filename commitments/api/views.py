@@ -266,6 +266,12 @@ class MemberViewSet(viewsets.ReadOnlyModelViewSet[MemberState]):
         member = self.get_object()
         return Response(s.MemberDetailSerializer(member, context=self._context_for([member])).data)
 
+    def handle_exception(self, exc: Exception) -> Response:
+        # Errors answer JSON, whatever format was asked for (the CSV table included).
+        self.request.accepted_renderer = JSONRenderer()
+        self.request.accepted_media_type = "application/json"
+        return super().handle_exception(exc)
+
     def get_object(self) -> MemberState:
         code = str(self.kwargs["iso_code"]).upper()
         return get_object_or_404(self.get_queryset(), iso_code=code)
@@ -478,6 +484,11 @@ class SubmissionViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet[S
             return self._update_response(update)
         data = s.ProgressUpdateInputSerializer(data=request.data, partial=request.method == "PATCH")
         data.is_valid(raise_exception=True)
+        if request.method == "PATCH" and "milestones" in data.validated_data:
+            # A partial update still sends whole milestones: validate them as such.
+            milestones = s.MilestoneInputSerializer(data=request.data.get("milestones"), many=True)
+            if not milestones.is_valid():
+                raise exceptions.ValidationError({"milestones": milestones.errors})
         version = if_match_version(request, update, "progressupdate")
         if update is None and version is not None:
             raise PreconditionFailed()
