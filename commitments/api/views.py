@@ -156,9 +156,9 @@ class MemberCsvRenderer(BaseRenderer):
     def render(self, data: Any, accepted_media_type: str | None = None, renderer_context: Any = None) -> bytes:
         rows = data if isinstance(data, list) else [data]
         buffer = io.StringIO()
-        if rows and "iso_code" in rows[0]:
-            targets = list(rows[0]["status"]["commitments"]["by_target"])
-            statuses = list(rows[0]["status"]["commitments"]["by_status"])
+        if isinstance(data, list):  # the table, with its header row even when no member matches
+            targets = list(PolicyTarget.objects.order_by("number").values_list("code", flat=True))
+            statuses = [choice.value for choice in Commitment.Status]
             writer = csv.writer(buffer)
             writer.writerow(
                 ["iso_code", "name", "joined_on", "left_on", "is_eu_member", "commitments"]
@@ -182,10 +182,18 @@ class MemberCsvRenderer(BaseRenderer):
         return buffer.getvalue().encode()
 
 
+AS_OF = OpenApiParameter("as_of", OpenApiTypes.DATE, description="Members on this date (default: today).")
+
+
 @extend_schema_view(
     list=extend_schema(
-        parameters=[OpenApiParameter("format", OpenApiTypes.STR, enum=["json", "csv"], description="csv: the table.")]
-    )
+        parameters=[
+            OpenApiParameter("format", OpenApiTypes.STR, enum=["json", "csv"], description="csv: the table."),
+            AS_OF,
+            OpenApiParameter("target", OpenApiTypes.STR, description="A policy target's code."),
+        ]
+    ),
+    retrieve=extend_schema(parameters=[AS_OF]),
 )
 class MemberViewSet(viewsets.ReadOnlyModelViewSet[MemberState]):
     """Member states with their membership and a status summary of their commitments and reporting."""
@@ -265,6 +273,10 @@ class MemberViewSet(viewsets.ReadOnlyModelViewSet[MemberState]):
     def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         member = self.get_object()
         return Response(s.MemberDetailSerializer(member, context=self._context_for([member])).data)
+
+    def get_renderers(self) -> Any:
+        # The CSV format is the status table: the list only.
+        return super().get_renderers() if self.action == "list" else [JSONRenderer()]
 
     def handle_exception(self, exc: Exception) -> Response:
         # Errors answer JSON, whatever format was asked for (the CSV table included).
@@ -452,7 +464,7 @@ class SubmissionViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet[S
         responses={201: s.ProgressUpdateSerializer},
         operation_id="updates_create",
     )
-    @action(detail=True, methods=["get", "post"])
+    @action(detail=True, methods=["get", "post"], pagination_class=None, filter_backends=[])
     def updates(self, request: Request, pk: str | None = None) -> Response:
         submission = self.get_object()
         if request.method == "GET":
@@ -469,10 +481,17 @@ class SubmissionViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet[S
     @extend_schema(
         methods=["PUT", "PATCH"],
         request=s.ProgressUpdateInputSerializer,
-        responses={200: s.ProgressUpdateSerializer},
+        responses={200: s.ProgressUpdateSerializer, 201: s.ProgressUpdateSerializer},
         parameters=[OpenApiParameter("If-Match", OpenApiTypes.STR, OpenApiParameter.HEADER)],
+        description="Change the update (201 when this creates it). Send the update's ETag in If-Match.",
     )
-    @action(detail=True, methods=["get", "put", "patch"], url_path=r"updates/(?P<commitment_id>\d+)")
+    @action(
+        detail=True,
+        methods=["get", "put", "patch"],
+        url_path=r"updates/(?P<commitment_id>\d+)",
+        pagination_class=None,
+        filter_backends=[],
+    )
     def update_detail(self, request: Request, pk: str | None = None, commitment_id: str = "") -> Response:
         submission = self.get_object()
         commitment = self._commitment(submission, int(commitment_id))
@@ -490,7 +509,7 @@ class SubmissionViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet[S
             if not milestones.is_valid():
                 raise exceptions.ValidationError({"milestones": milestones.errors})
         version = if_match_version(request, update, "progressupdate")
-        if update is None and version is not None:
-            raise PreconditionFailed()
+        if update is None and (version is not None or request.headers.get("If-Match", "").strip() == "*"):
+            raise PreconditionFailed()  # If-Match names a version of an update that does not exist
         saved = self._save(submission, commitment, dict(data.validated_data), 0 if update is None else version)
         return self._update_response(saved, status.HTTP_200_OK if update else status.HTTP_201_CREATED)

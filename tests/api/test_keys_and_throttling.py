@@ -1,6 +1,7 @@
 """API keys issued in the browser, revoked with the account; throttling per key and per address."""
 
 import re
+from collections.abc import Iterator
 
 import pytest
 from django.conf import LazySettings
@@ -16,7 +17,9 @@ def test_the_secretariat_issues_a_key_in_the_browser_shown_once(secretariat_admi
     browser = VerifiedClient()
     browser.force_login(secretariat_admin)
     response = browser.post(
-        "/admin/accounts/apikey/add/", {"user": contact.pk, "name": "National dashboard", "read_only": "on"}, follow=True
+        "/admin/accounts/apikey/add/",
+        {"user": contact.pk, "name": "National dashboard", "read_only": "on"},
+        follow=True,
     )
     assert response.status_code == 200
     shown = re.search(r"The new key is ([0-9a-f]{8}\.[\w-]+)", response.content.decode())
@@ -39,7 +42,7 @@ def test_deactivating_an_account_revokes_its_keys(secretariat_admin: User, conta
 
 
 @pytest.fixture
-def tight_limits(settings: LazySettings):  # type: ignore[no-untyped-def]
+def tight_limits(settings: LazySettings) -> Iterator[None]:
     from rest_framework.settings import api_settings
 
     rest = {**settings.REST_FRAMEWORK, "DEFAULT_THROTTLE_RATES": {"anonymous": "3/min", "key": "5/min"}}
@@ -48,7 +51,8 @@ def tight_limits(settings: LazySettings):  # type: ignore[no-untyped-def]
     from alliance.api import AnonymousThrottle, KeyThrottle
 
     saved = (AnonymousThrottle.THROTTLE_RATES, KeyThrottle.THROTTLE_RATES)
-    AnonymousThrottle.THROTTLE_RATES = KeyThrottle.THROTTLE_RATES = rest["DEFAULT_THROTTLE_RATES"]
+    rates: dict[str, str | None] = {"anonymous": "3/min", "key": "5/min"}
+    AnonymousThrottle.THROTTLE_RATES = KeyThrottle.THROTTLE_RATES = rates
     cache.clear()
     yield
     AnonymousThrottle.THROTTLE_RATES, KeyThrottle.THROTTLE_RATES = saved
