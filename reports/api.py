@@ -1,34 +1,97 @@
-"""The compiled reports of each cycle (started and filled in by the report jobs)."""
+"""The compiled reports of each cycle: started here by the secretariat, downloadable when done."""
 
 from typing import Any
 
 from django.db.models import QuerySet
-from rest_framework import serializers, viewsets
+from django.http import FileResponse, Http404
+from django.urls import reverse
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema, extend_schema_field
+from rest_framework import exceptions, mixins, serializers, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.request import Request
+from rest_framework.response import Response
 
+from accounts.models import User
 from commitments import permissions
+from commitments.models import ReportingCycle
 
-from .models import CompiledReport
+from .models import CompiledReport, ReportFile
+from .services import report_request
+
+
+class ReportFileSerializer(serializers.ModelSerializer[ReportFile]):
+    url = serializers.SerializerMethodField()
+
+    class Meta:
+        model = ReportFile
+        fields = ("format", "url", "sha256", "size")
+
+    def get_url(self, entry: ReportFile) -> str:
+        path = reverse("report-download", args=[entry.report_id, entry.format])
+        request = self.context.get("request")
+        return request.build_absolute_uri(path) if request is not None else path
 
 
 class CompiledReportSerializer(serializers.ModelSerializer[CompiledReport]):
+    url = serializers.HyperlinkedIdentityField(view_name="report-detail")
     files = serializers.SerializerMethodField(help_text="A download link per format, once the report is done.")
 
     class Meta:
         model = CompiledReport
-        fields = ("id", "cycle", "edition", "status", "progress", "error", "created_at", "finished_at", "files")
+        fields = (
+            "id", "url", "cycle", "edition", "status", "progress", "error", "data_version", "created_at",
+            "finished_at", "files",
+        )  # fmt: skip
 
+    @extend_schema_field(ReportFileSerializer(many=True))
     def get_files(self, report: CompiledReport) -> list[dict[str, Any]]:
-        return []
+        if report.status != CompiledReport.Status.DONE:
+            return []
+        return list(ReportFileSerializer(report.files.all(), many=True, context=self.context).data)
 
 
-class CompiledReportViewSet(viewsets.ReadOnlyModelViewSet[CompiledReport]):
-    """Compiled reports: the public edition for everyone once done; the secretariat sees them all."""
+class ReportRequestSerializer(serializers.Serializer[Any]):
+    cycle = serializers.PrimaryKeyRelatedField(queryset=ReportingCycle.objects.all())
+    edition = serializers.ChoiceField(choices=CompiledReport.Edition.choices)
+
+
+class CompiledReportViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet[CompiledReport]):
+    """Compiled reports: the public edition for everyone once done; the secretariat sees them all
+    and starts compiles (`POST`, answered 202 while the worker builds it)."""
 
     serializer_class = CompiledReportSerializer
     filterset_fields = ("cycle", "edition", "status")
 
     def get_queryset(self) -> QuerySet[CompiledReport]:
-        reports = CompiledReport.objects.select_related("cycle").order_by("-created_at", "-pk")
+        reports = (
+            CompiledReport.objects.select_related("cycle").prefetch_related("files").order_by("-created_at", "-pk")
+        )
         if permissions.is_secretariat(permissions.api_viewer(self.request)):
             return reports
         return reports.filter(edition=CompiledReport.Edition.PUBLIC, status=CompiledReport.Status.DONE)
+
+    @extend_schema(request=ReportRequestSerializer, responses={202: CompiledReportSerializer})
+    def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        if not isinstance(request.user, User):
+            raise exceptions.NotAuthenticated()
+        data = ReportRequestSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        report = report_request(
+            cycle=data.validated_data["cycle"], edition=data.validated_data["edition"], actor=request.user
+        )
+        body = self.get_serializer(report).data
+        return Response(body, status=status.HTTP_202_ACCEPTED, headers={"Location": body["url"]})
+
+    @extend_schema(responses={(200, "application/octet-stream"): OpenApiTypes.BINARY})
+    @action(detail=True, methods=["get"], url_path=r"files/(?P<fmt>html|json|csv)", url_name="download")
+    def download(self, request: Request, pk: str | None = None, fmt: str = "") -> FileResponse:
+        report = self.get_object()
+        entry = report.files.filter(format=fmt).first() if report.status == CompiledReport.Status.DONE else None
+        if entry is None:
+            raise Http404("This format is not available for this report.")
+        name = f"{report.cycle.name} ({report.edition}).{fmt}"
+        response = FileResponse(entry.file.open("rb"), as_attachment=True, filename=name)
+        response["Content-Type"] = ReportFile.CONTENT_TYPES[fmt]
+        response["X-Content-Type-Options"] = "nosniff"
+        return response

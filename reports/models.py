@@ -19,6 +19,10 @@ class CompiledReport(models.Model):
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.QUEUED)
     progress = models.PositiveSmallIntegerField(default=0)
     error = models.TextField(blank=True)
+    data_version = models.CharField(max_length=32, blank=True, help_text="Digest of the data it was built from.")
+    requested_by = models.ForeignKey(
+        "accounts.User", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     finished_at = models.DateTimeField(null=True, blank=True)
 
@@ -32,3 +36,34 @@ class CompiledReport(models.Model):
 
     def __str__(self) -> str:
         return f"{self.cycle} — {self.get_edition_display()} ({self.get_status_display()})"
+
+
+def report_file_path(instance: "ReportFile", filename: str) -> str:
+    report = instance.report
+    return f"reports/{report.cycle_id}/{report.edition}/{report.pk}/{filename}"
+
+
+class ReportFile(models.Model):
+    """One format of a compiled report, with the SHA-256 of its bytes."""
+
+    class Format(models.TextChoices):
+        HTML = "html", "HTML"
+        JSON = "json", "JSON"
+        CSV = "csv", "CSV"
+
+    CONTENT_TYPES = {"html": "text/html; charset=utf-8", "json": "application/json", "csv": "text/csv; charset=utf-8"}
+
+    report = models.ForeignKey(CompiledReport, on_delete=models.CASCADE, related_name="files")
+    format = models.CharField(max_length=8, choices=Format.choices)
+    file = models.FileField(upload_to=report_file_path, max_length=300)
+    sha256 = models.CharField(max_length=64)
+    size = models.PositiveBigIntegerField()
+
+    class Meta:
+        ordering = ["report", "format"]
+        constraints = [
+            models.UniqueConstraint(name="%(app_label)s_%(class)s_one_per_format", fields=["report", "format"])
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.report} ({self.format})"

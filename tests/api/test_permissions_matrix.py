@@ -679,6 +679,15 @@ MATRIX: dict[str, tuple[Call, dict[str, Expected]]] = {
             ADMIN: (200, rows("r_queued")),
         },
     ),
+    "start a compile": (
+        Call("report-list", "POST", f"{V1}/reports/", body={"cycle": "{cycle}", "edition": "public"}),
+        {ANON: 401, READ_ONLY: 403, FR: 403, DE: 403, REVIEWER: 202, ADMIN: 202},
+    ),
+    # The reports of the data above were never compiled, so no one finds a file to download.
+    "download a report file": (
+        Call("report-download", "GET", f"{V1}/reports/{{r_public}}/files/csv/"),
+        same_for_all(404),
+    ),
 }
 
 # Routes of alliance.api_router that serve no data (the OpenAPI document and its viewer).
@@ -726,6 +735,7 @@ WORKFLOW_TABLES: tuple[type[Model], ...] = (
     Commitment,
     SubmissionSnapshot,
     HistoryEntry,
+    CompiledReport,
 )
 
 

@@ -1,0 +1,110 @@
+"""Compiling reports: the service, the API that starts it, and a real worker doing it."""
+
+import hashlib
+import json
+
+import pytest
+
+from accounts.models import User
+from commitments.models import ReportingCycle, Submission
+from reports.models import CompiledReport
+from reports.services import report_compile, report_request
+from tests.api.conftest import ApiClient, key_for
+from tests.conftest import fill_all
+from tests.worker import CeleryWorker
+
+
+def test_a_compile_stores_every_format_with_its_hash(reviewer: User, submitted: Submission) -> None:
+    report = report_request(cycle=submitted.cycle, edition="secretariat", actor=reviewer)
+    done = report_compile(report=report)
+    assert done.status == "done"
+    assert done.progress == 100
+    assert done.data_version
+    files = {f.format: f for f in done.files.all()}
+    assert set(files) == {"html", "json", "csv"}
+    for entry in files.values():
+        content = entry.file.read()
+        assert hashlib.sha256(content).hexdigest() == entry.sha256
+        assert len(content) == entry.size
+    assert json.loads(files["json"].file.open().read())["cycle"]["id"] == submitted.cycle_id
+    # Compiling again is a no-op for a report that is done...
+    assert report_compile(report=done).finished_at == done.finished_at
+    # ...and another compile of the same data gives the same bytes.
+    again = report_compile(report=report_request(cycle=submitted.cycle, edition="secretariat", actor=reviewer))
+    assert {f.format: f.sha256 for f in again.files.all() if f.format != "html"} == {
+        f: e.sha256 for f, e in files.items() if f != "html"
+    }
+    assert again.data_version == done.data_version
+
+
+def test_only_the_secretariat_starts_a_compile(
+    contact: User, reviewer: User, cycle: ReportingCycle, django_capture_on_commit_callbacks
+) -> None:
+    url = "/api/v1/reports/"
+    body = json.dumps({"cycle": cycle.pk, "edition": "public"})
+    refused = ApiClient(key_for(contact)).post(url, body, content_type="application/json")
+    assert refused.status_code == 403
+    assert ApiClient().post(url, body, content_type="application/json").status_code == 401
+    reviewer_api = ApiClient(key_for(reviewer))
+    unknown = reviewer_api.post(
+        url, json.dumps({"cycle": 999999, "edition": "public"}), content_type="application/json"
+    )
+    assert unknown.status_code == 400
+    assert "cycle" in unknown.json()["errors"]
+    bad_edition = reviewer_api.post(
+        url, json.dumps({"cycle": cycle.pk, "edition": "x"}), content_type="application/json"
+    )
+    assert "edition" in bad_edition.json()["errors"]
+    assert not CompiledReport.objects.exists()
+    with django_capture_on_commit_callbacks() as queued:
+        accepted = reviewer_api.post(url, body, content_type="application/json")
+    assert accepted.status_code == 202
+    assert accepted.json()["status"] == "queued"
+    assert accepted["Location"].endswith(f"/api/v1/reports/{accepted.json()['id']}/")
+    assert len(queued) == 1  # the compile is queued once the request's transaction commits
+
+
+def test_downloads_follow_the_edition(
+    reviewer: User, contact: User, submitted: Submission, django_capture_on_commit_callbacks
+) -> None:
+    secret = report_compile(report=report_request(cycle=submitted.cycle, edition="secretariat", actor=reviewer))
+    public = report_compile(report=report_request(cycle=submitted.cycle, edition="public", actor=reviewer))
+    anonymous = ApiClient()
+    listed = anonymous.get("/api/v1/reports/").json()
+    assert [r["id"] for r in listed["results"]] == [public.pk]
+    link = next(f["url"] for f in listed["results"][0]["files"] if f["format"] == "csv")
+    download = anonymous.get(link.replace("http://testserver", ""))
+    assert download.status_code == 200
+    assert download["Content-Disposition"].startswith("attachment;")
+    assert hashlib.sha256(b"".join(download.streaming_content)).hexdigest() == public.files.get(format="csv").sha256  # type: ignore[attr-defined]
+    assert anonymous.get(f"/api/v1/reports/{secret.pk}/files/csv/").status_code == 404
+    assert ApiClient(key_for(reviewer)).get(f"/api/v1/reports/{secret.pk}/files/json/").status_code == 200
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_real_worker_compiles_a_requested_report(
+    celery_worker_factory, reviewer: User, contact: User, draft: Submission
+) -> None:
+    fill_all(draft, contact)
+    worker: CeleryWorker = celery_worker_factory()
+    client = ApiClient(key_for(reviewer))
+    started = client.post(
+        "/api/v1/reports/",
+        json.dumps({"cycle": draft.cycle_id, "edition": "secretariat"}),
+        content_type="application/json",
+    )
+    assert started.status_code == 202
+    url = started["Location"].replace("http://testserver", "")
+
+    def done() -> dict | None:  # type: ignore[type-arg]
+        body = client.get(url).json()
+        return body if body["status"] in ("done", "failed") else None
+
+    body = worker.wait_for(done, "the compile to finish", timeout=60)
+    assert body["status"] == "done", body
+    assert body["progress"] == 100
+    assert {f["format"] for f in body["files"]} == {"html", "json", "csv"}
+    csv_link = next(f for f in body["files"] if f["format"] == "csv")
+    content = b"".join(client.get(csv_link["url"].replace("http://testserver", "")).streaming_content)  # type: ignore[attr-defined]
+    assert hashlib.sha256(content).hexdigest() == csv_link["sha256"]
+    assert b"FR" in content
