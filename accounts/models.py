@@ -11,6 +11,18 @@ from django.utils import timezone
 from django.utils.crypto import salted_hmac
 
 
+def contact_member_state_constraint(message: str) -> models.CheckConstraint:
+    """A national contact has exactly one member state; secretariat staff have none."""
+    return models.CheckConstraint(
+        name="%(app_label)s_%(class)s_contact_has_member_state",
+        condition=(
+            Q(role="national_contact", member_state__isnull=False)
+            | (~Q(role="national_contact") & Q(member_state__isnull=True))
+        ),
+        violation_error_message=message,
+    )
+
+
 class AccountManager(UserManager["User"]):
     """Users sign in with their email address; there is no separate user name."""
 
@@ -71,13 +83,8 @@ class User(AbstractUser):
     class Meta:
         ordering = ["email"]
         constraints = [
-            models.CheckConstraint(
-                name="%(app_label)s_%(class)s_contact_has_member_state",
-                condition=(
-                    Q(role="national_contact", member_state__isnull=False)
-                    | (~Q(role="national_contact") & Q(member_state__isnull=True))
-                ),
-                violation_error_message="A national contact belongs to one member state; secretariat staff to none.",
+            contact_member_state_constraint(
+                "A national contact belongs to one member state; secretariat staff to none."
             ),
         ]
 
@@ -116,15 +123,8 @@ class Invitation(models.Model):
     class Meta:
         ordering = ["-created_at"]
         constraints = [
-            models.CheckConstraint(
-                name="%(app_label)s_%(class)s_contact_has_member_state",
-                condition=(
-                    Q(role="national_contact", member_state__isnull=False)
-                    | (~Q(role="national_contact") & Q(member_state__isnull=True))
-                ),
-                violation_error_message=(
-                    "A national contact is invited for one member state; secretariat staff for none."
-                ),
+            contact_member_state_constraint(
+                "A national contact is invited for one member state; secretariat staff for none."
             ),
         ]
 
