@@ -84,7 +84,7 @@ class CompiledReportViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewS
         return Response(body, status=status.HTTP_202_ACCEPTED, headers={"Location": body["url"]})
 
     @extend_schema(responses={(200, "application/octet-stream"): OpenApiTypes.BINARY})
-    @action(detail=True, methods=["get"], url_path=r"files/(?P<fmt>html|json|csv)", url_name="download")
+    @action(detail=True, methods=["get"], url_path=r"files/(?P<fmt>html|pdf|xlsx|json|csv)", url_name="download")
     def download(self, request: Request, pk: str | None = None, fmt: str = "") -> FileResponse:
         report = self.get_object()
         entry = report.files.filter(format=fmt).first() if report.status == CompiledReport.Status.DONE else None

@@ -216,3 +216,47 @@ def render_csv(data: dict[str, Any]) -> bytes:
 def data_version(data: dict[str, Any]) -> str:
     """A digest of the report's content: the same data gives the same version."""
     return hashlib.sha256(render_json(data)).hexdigest()[:16]
+
+
+def render_xlsx(data: dict[str, Any]) -> bytes:
+    """One sheet per section: overview, commitments (as the CSV), goal checks."""
+    from openpyxl import Workbook
+
+    book = Workbook()
+    overview = book.active
+    assert overview is not None
+    overview.title = "Overview"
+    overview.append(["Cycle", data["cycle"]["name"]])
+    overview.append(["Edition", data["edition"]])
+    overview.append(["Members", data["overview"]["members"]])
+    for key, value in data["overview"]["completeness"].items():
+        overview.append([f"Submissions {key.replace('_', ' ')}", value])
+    for key, value in data["overview"]["commitments_by_target"].items():
+        overview.append([f"Commitments on {key}", value])
+    overview.append(["Average completion (%)", data["overview"]["average_completion"]])
+    commitments = book.create_sheet("Commitments")
+    for row in csv.reader(io.StringIO(render_csv(data).decode())):
+        commitments.append(row)
+    goals = book.create_sheet("Goal checks")
+    goals.append(["member", "icse_current", "icse_previous", "icse_growth_percent", "icse_result", "takedown_trend"])
+    for member in data["members"]:
+        icse = member["goal_checks"]["icse_identified_victims"]
+        goals.append(
+            [
+                member["iso_code"],
+                icse["current"],
+                icse["previous"],
+                icse["growth_percent"],
+                icse["result"],
+                member["goal_checks"]["takedown_trend"],
+            ]
+        )
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()
+
+
+def render_pdf(html: str) -> bytes:
+    from weasyprint import HTML
+
+    return bytes(HTML(string=html).write_pdf())

@@ -48,10 +48,18 @@ class ReportFile(models.Model):
 
     class Format(models.TextChoices):
         HTML = "html", "HTML"
+        PDF = "pdf", "PDF"
+        XLSX = "xlsx", "XLSX"
         JSON = "json", "JSON"
         CSV = "csv", "CSV"
 
-    CONTENT_TYPES = {"html": "text/html; charset=utf-8", "json": "application/json", "csv": "text/csv; charset=utf-8"}
+    CONTENT_TYPES = {
+        "html": "text/html; charset=utf-8",
+        "pdf": "application/pdf",
+        "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        "json": "application/json",
+        "csv": "text/csv; charset=utf-8",
+    }
 
     report = models.ForeignKey(CompiledReport, on_delete=models.CASCADE, related_name="files")
     format = models.CharField(max_length=8, choices=Format.choices)

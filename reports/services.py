@@ -13,7 +13,7 @@ from accounts.models import User
 from commitments import permissions
 from commitments.models import ReportingCycle
 
-from .data import data_version, render_csv, render_json, report_data
+from .data import data_version, render_csv, render_json, render_pdf, render_xlsx, report_data
 from .models import CompiledReport, ReportFile
 
 
@@ -46,11 +46,15 @@ def report_compile(*, report: CompiledReport) -> CompiledReport:
         return report
     data = report_data(cycle=report.cycle, edition=report.edition, today=timezone.localdate())
     _set_progress(report, 40)
+    html = render_to_string("reports/report.html", {"data": data})
     rendered = {
         ReportFile.Format.JSON: render_json(data),
         ReportFile.Format.CSV: render_csv(data),
-        ReportFile.Format.HTML: render_to_string("reports/report.html", {"data": data}).encode(),
+        ReportFile.Format.HTML: html.encode(),
+        ReportFile.Format.XLSX: render_xlsx(data),
     }
+    _set_progress(report, 60)
+    rendered[ReportFile.Format.PDF] = render_pdf(html)
     _set_progress(report, 80)
     with transaction.atomic():
         locked = CompiledReport.objects.select_for_update().get(pk=report.pk)

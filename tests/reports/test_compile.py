@@ -1,7 +1,10 @@
 """Compiling reports: the service, the API that starts it, and a real worker doing it."""
 
 import hashlib
+import io
 import json
+import re
+import subprocess
 
 import pytest
 
@@ -21,7 +24,7 @@ def test_a_compile_stores_every_format_with_its_hash(reviewer: User, submitted: 
     assert done.progress == 100
     assert done.data_version
     files = {f.format: f for f in done.files.all()}
-    assert set(files) == {"html", "json", "csv"}
+    assert set(files) == {"html", "pdf", "xlsx", "json", "csv"}
     for entry in files.values():
         content = entry.file.read()
         assert hashlib.sha256(content).hexdigest() == entry.sha256
@@ -31,10 +34,35 @@ def test_a_compile_stores_every_format_with_its_hash(reviewer: User, submitted: 
     assert report_compile(report=done).finished_at == done.finished_at
     # ...and another compile of the same data gives the same bytes.
     again = report_compile(report=report_request(cycle=submitted.cycle, edition="secretariat", actor=reviewer))
-    assert {f.format: f.sha256 for f in again.files.all() if f.format != "html"} == {
-        f: e.sha256 for f, e in files.items() if f != "html"
+    # JSON and CSV are deterministic (PDF and XLSX carry their creation time).
+    assert {f.format: f.sha256 for f in again.files.filter(format__in=["json", "csv"])} == {
+        f: e.sha256 for f, e in files.items() if f in ("json", "csv")
     }
     assert again.data_version == done.data_version
+
+
+def test_the_pdf_and_the_spreadsheet_open_with_the_expected_content(
+    reviewer: User, submitted: Submission, tmp_path
+) -> None:
+    from openpyxl import load_workbook
+
+    done = report_compile(report=report_request(cycle=submitted.cycle, edition="secretariat", actor=reviewer))
+    pdf = tmp_path / "report.pdf"
+    pdf.write_bytes(done.files.get(format="pdf").file.read())
+    output = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
+    text = " ".join(output.split())
+    assert submitted.cycle.name in text
+    assert "France (FR)" in text
+    assert "Connect the victim identification unit to ICSE" in text
+    pages = subprocess.run(["pdfinfo", str(pdf)], capture_output=True, text=True, check=True).stdout
+    assert int(re.search(r"Pages:\s+(\d+)", pages).group(1)) >= 2  # type: ignore[union-attr]
+
+    book = load_workbook(io.BytesIO(done.files.get(format="xlsx").file.read()))
+    assert book.sheetnames == ["Overview", "Commitments", "Goal checks"]
+    commitments = list(book["Commitments"].iter_rows(values_only=True))
+    assert commitments[0][0] == "member"
+    assert [row[0] for row in commitments[1:]] == ["FR", "FR"]
+    assert len(list(book["Goal checks"].iter_rows())) == 1 + 54
 
 
 def test_only_the_secretariat_starts_a_compile(
@@ -103,7 +131,7 @@ def test_a_real_worker_compiles_a_requested_report(
     body = worker.wait_for(done, "the compile to finish", timeout=60)
     assert body["status"] == "done", body
     assert body["progress"] == 100
-    assert {f["format"] for f in body["files"]} == {"html", "json", "csv"}
+    assert {f["format"] for f in body["files"]} == {"html", "pdf", "xlsx", "json", "csv"}
     csv_link = next(f for f in body["files"] if f["format"] == "csv")
     content = b"".join(client.get(csv_link["url"].replace("http://testserver", "")).streaming_content)  # type: ignore[attr-defined]
     assert hashlib.sha256(content).hexdigest() == csv_link["sha256"]
