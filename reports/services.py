@@ -13,6 +13,7 @@ from accounts.models import User
 from commitments import permissions
 from commitments.models import ReportingCycle
 
+from .charts import report_charts
 from .data import data_version, render_csv, render_json, render_pdf, render_xlsx, report_data
 from .models import CompiledReport, ReportFile
 
@@ -46,7 +47,7 @@ def report_compile(*, report: CompiledReport) -> CompiledReport:
         return report
     data = report_data(cycle=report.cycle, edition=report.edition, today=timezone.localdate())
     _set_progress(report, 40)
-    html = render_to_string("reports/report.html", {"data": data})
+    html = render_to_string("reports/report.html", {"data": data, "charts": report_charts(data)})
     rendered = {
         ReportFile.Format.JSON: render_json(data),
         ReportFile.Format.CSV: render_csv(data),

@@ -54,6 +54,10 @@ def test_the_pdf_and_the_spreadsheet_open_with_the_expected_content(
     assert submitted.cycle.name in text
     assert "France (FR)" in text
     assert "Connect the victim identification unit to ICSE" in text
+    assert "Commitments by policy target" in text  # the charts are in the PDF
+    html = done.files.get(format="html").file.read().decode()
+    assert html.count("<svg") == 3
+    assert 'aria-label="Submissions"' in html
     pages = subprocess.run(["pdfinfo", str(pdf)], capture_output=True, text=True, check=True).stdout
     assert int(re.search(r"Pages:\s+(\d+)", pages).group(1)) >= 2  # type: ignore[union-attr]
 

@@ -48,3 +48,13 @@ def test_ten_percent_is_compared_exactly_not_after_rounding() -> None:
 )
 def test_takedown_trend(current: Decimal | None, previous: Decimal | None, trend: Trend) -> None:
     assert takedown_trend(current=current, previous=previous) == trend
+
+
+def test_charts_escape_their_labels_and_scale_their_bars() -> None:
+    from reports.charts import bar_chart
+
+    svg = str(bar_chart("A <b>title</b>", [("<script>x</script>", 10), ("half", 5)]))
+    assert "<script>" not in svg
+    assert "&lt;script&gt;" in svg
+    widths = [int(w) for w in __import__("re").findall(r'<rect [^>]*width="(\d+)"', svg)]
+    assert widths[0] == 2 * widths[1]
