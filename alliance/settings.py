@@ -238,6 +238,10 @@ CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_DEFAULT_QUEUE = env.str("CELERY_TASK_DEFAULT_QUEUE", default="celery")
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
+# Reminders: this many days before the due date, then every so many days while overdue.
+REMINDER_DAYS_BEFORE = env.int("REMINDER_DAYS_BEFORE", default=14)
+REMINDER_OVERDUE_EVERY_DAYS = env.int("REMINDER_OVERDUE_EVERY_DAYS", default=7)
+REMINDER_OVERDUE_STOP_DAYS = env.int("REMINDER_OVERDUE_STOP_DAYS", default=90)
 
 # --- Email ----------------------------------------------------------------------------------
 # One URL, e.g. smtp+tls://user:password@mail.example.org:587; the console by default.

@@ -316,3 +316,18 @@ class HistoryEntryAdmin(admin.ModelAdmin[m.HistoryEntry]):
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
+
+
+@admin.register(m.ReminderSent)
+class ReminderSentAdmin(admin.ModelAdmin[m.ReminderSent]):
+    list_display = ("sent_on", "kind", "member_state", "cycle", "recipients")
+    list_filter = ("kind", "cycle")
+    list_select_related = ("member_state", "cycle")
+    search_fields = ("member_state__name", "member_state__iso_code")
+    date_hierarchy = "sent_on"
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False

@@ -600,3 +600,28 @@ class HistoryEntry(models.Model):
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M} {self.actor_label} {self.action} {self.subject_label}"
+
+
+class ReminderSent(models.Model):
+    """A reminder email sent to a member state's contacts: at most one per kind and day."""
+
+    class Kind(models.TextChoices):
+        DUE_SOON = "due_soon", "Due soon"
+        OVERDUE = "overdue", "Overdue"
+
+    member_state = models.ForeignKey(MemberState, on_delete=models.CASCADE, related_name="+")
+    cycle = models.ForeignKey(ReportingCycle, on_delete=models.CASCADE, related_name="+")
+    kind = models.CharField(max_length=16, choices=Kind.choices)
+    sent_on = models.DateField()
+    recipients = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["-sent_on"]
+        constraints = [
+            models.UniqueConstraint(
+                name="%(app_label)s_%(class)s_once_a_day", fields=["member_state", "cycle", "kind", "sent_on"]
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} reminder to {self.member_state} for {self.cycle} on {self.sent_on}"

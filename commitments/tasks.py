@@ -15,3 +15,13 @@ def notify_submission_event(self, submission_id: int, event: str) -> int:  # typ
         return send_submission_notification(submission, event)
     except OSError as error:  # The mail server is unreachable: try again later.
         raise self.retry(exc=error) from error
+
+
+@shared_task(acks_late=True)
+def send_reminders() -> int:
+    """Daily (see the beat schedule): today's reminder emails."""
+    from django.utils import timezone
+
+    from .reminders import reminders_send
+
+    return reminders_send(today=timezone.localdate())
