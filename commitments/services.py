@@ -93,6 +93,11 @@ def _bump(submission: Submission, *fields: str) -> None:
     submission.save(update_fields=["version", "updated_at", *fields])
 
 
+def _record_on(submission: Submission, **entry: Any) -> None:
+    """History of a change within a submission (locked by the caller), filed under its member state."""
+    record(member_state=submission.member_state, submission=submission, **entry)
+
+
 def _require_contact_of(actor: User, member_state: MemberState) -> None:
     if not permissions.is_contact(actor) or actor.member_state_id != member_state.pk:
         raise PermissionDenied("Only the member state's national contacts can do this.")
@@ -176,13 +181,12 @@ def progress_update_save(
         )
     _bump(locked)
     if is_new:
-        record(
+        _record_on(
+            locked,
             actor=actor,
             action="created",
             subject=update,
             changes=changes,
-            member_state=locked.member_state,
-            submission=locked,
         )
     else:
         record_edit(actor=actor, subject=update, changes=changes, member_state=locked.member_state, submission=locked)
@@ -226,13 +230,12 @@ def evidence_attach(
     evidence.file.save(stored_name, upload, save=False)
     evidence.save()
     _bump(locked)
-    record(
+    _record_on(
+        locked,
         actor=actor,
         action="attached",
         subject=update,
         changes={"evidence": [None, evidence.original_name]},
-        member_state=locked.member_state,
-        submission=locked,
     )
     return evidence
 
@@ -249,13 +252,12 @@ def evidence_remove(*, evidence: Evidence, actor: User) -> None:
     # The file goes once the row is gone for good.
     transaction.on_commit(partial(evidence.file.storage.delete, evidence.file.name))
     _bump(locked)
-    record(
+    _record_on(
+        locked,
         actor=actor,
         action="removed file",
         subject=update,
         changes={"evidence": [name, None]},
-        member_state=locked.member_state,
-        submission=locked,
     )
 
 
@@ -307,13 +309,12 @@ def submission_submit(*, submission: Submission, actor: User) -> Submission:
     SubmissionSnapshot.objects.create(
         submission=locked, round=locked.round, event=SubmissionSnapshot.Event.SUBMITTED, data=snapshot_data(locked)
     )
-    record(
+    _record_on(
+        locked,
         actor=actor,
         action="submitted",
         subject=locked,
         changes={"status": [previous_status, locked.status], "round": [locked.round - 1, locked.round]},
-        member_state=locked.member_state,
-        submission=locked,
     )
     _notify(locked, "submitted")
     return locked
@@ -333,13 +334,12 @@ def review_comment_add(*, update: ProgressUpdate, actor: User, body: str) -> Rev
         raise ValidationError({"body": "Write a comment."})
     locked = _locked(update.submission)
     comment = ReviewComment.objects.create(update=update, author=actor, body=body.strip(), round=locked.round)
-    record(
+    _record_on(
+        locked,
         actor=actor,
         action="commented",
         subject=update,
         changes={"comment": [None, comment.body]},
-        member_state=locked.member_state,
-        submission=locked,
     )
     return comment
 
@@ -365,7 +365,8 @@ def submission_return(
     locked.updates.filter(pk__in=comments).update(needs_revision=True)
     locked.status = Submission.Status.RETURNED
     _bump(locked, "status")
-    record(
+    _record_on(
+        locked,
         actor=actor,
         action="returned",
         subject=locked,
@@ -373,8 +374,6 @@ def submission_return(
             "status": [Submission.Status.SUBMITTED, locked.status],
             "returned updates": [None, sorted(u.commitment.title for u in updates)],
         },
-        member_state=locked.member_state,
-        submission=locked,
     )
     _notify(locked, "returned")
     return locked
@@ -393,13 +392,12 @@ def submission_accept(*, submission: Submission, actor: User, seen_version: int)
     SubmissionSnapshot.objects.create(
         submission=locked, round=locked.round, event=SubmissionSnapshot.Event.ACCEPTED, data=snapshot_data(locked)
     )
-    record(
+    _record_on(
+        locked,
         actor=actor,
         action="accepted",
         subject=locked,
         changes={"status": [Submission.Status.SUBMITTED, locked.status]},
-        member_state=locked.member_state,
-        submission=locked,
     )
     _notify(locked, "accepted")
     return locked
@@ -417,13 +415,12 @@ def submission_grant_extension(*, submission: Submission, actor: User, due_on: d
     before = locked.extended_due_on
     locked.extended_due_on = due_on
     _bump(locked, "extended_due_on")
-    record(
+    _record_on(
+        locked,
         actor=actor,
         action="extended",
         subject=locked,
         changes={"extended_due_on": [before.isoformat() if before else None, due_on.isoformat()]},
-        member_state=locked.member_state,
-        submission=locked,
     )
     return locked
 
