@@ -17,6 +17,7 @@ from commitments import permissions
 from commitments.models import ReportingCycle
 
 from .models import CompiledReport, ReportFile
+from .permissions import reports_for
 from .services import report_request
 
 
@@ -34,21 +35,32 @@ class ReportFileSerializer(serializers.ModelSerializer[ReportFile]):
 
 
 class CompiledReportSerializer(serializers.ModelSerializer[CompiledReport]):
+    """A request answered with a report built earlier from the same data shows that report's
+    state and files, and links to it in `same_as`."""
+
     url = serializers.HyperlinkedIdentityField(view_name="report-detail")
+    same_as = serializers.HyperlinkedRelatedField[CompiledReport](view_name="report-detail", read_only=True)
+    status = serializers.ChoiceField(source="built.status", choices=CompiledReport.Status.choices, read_only=True)
+    progress = serializers.IntegerField(source="built.progress", read_only=True, min_value=0, max_value=100)
+    error = serializers.CharField(source="built.error", read_only=True)
+    data_version = serializers.CharField(source="built.data_version", read_only=True)
+    is_final = serializers.BooleanField(source="built.is_final", read_only=True)
+    finished_at = serializers.DateTimeField(source="built.finished_at", read_only=True, allow_null=True)
     files = serializers.SerializerMethodField(help_text="A download link per format, once the report is done.")
 
     class Meta:
         model = CompiledReport
         fields = (
-            "id", "url", "cycle", "edition", "status", "progress", "error", "data_version", "created_at",
-            "finished_at", "files",
+            "id", "url", "cycle", "edition", "status", "progress", "error", "data_version", "is_final", "same_as",
+            "created_at", "finished_at", "files",
         )  # fmt: skip
 
     @extend_schema_field(ReportFileSerializer(many=True))
     def get_files(self, report: CompiledReport) -> list[dict[str, Any]]:
-        if report.status != CompiledReport.Status.DONE:
+        built = report.built
+        if built.status != CompiledReport.Status.DONE:
             return []
-        return list(ReportFileSerializer(report.files.all(), many=True, context=self.context).data)
+        return list(ReportFileSerializer(built.files.all(), many=True, context=self.context).data)
 
 
 class ReportRequestSerializer(serializers.Serializer[Any]):
@@ -64,12 +76,8 @@ class CompiledReportViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewS
     filterset_fields = ("cycle", "edition", "status")
 
     def get_queryset(self) -> QuerySet[CompiledReport]:
-        reports = (
-            CompiledReport.objects.select_related("cycle").prefetch_related("files").order_by("-created_at", "-pk")
-        )
-        if permissions.is_secretariat(permissions.api_viewer(self.request)):
-            return reports
-        return reports.filter(edition=CompiledReport.Edition.PUBLIC, status=CompiledReport.Status.DONE)
+        reports = reports_for(permissions.api_viewer(self.request))
+        return reports.prefetch_related("files", "same_as__files").order_by("-created_at", "-pk")
 
     @extend_schema(request=ReportRequestSerializer, responses={202: CompiledReportSerializer})
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
@@ -86,7 +94,7 @@ class CompiledReportViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewS
     @extend_schema(responses={(200, "application/octet-stream"): OpenApiTypes.BINARY})
     @action(detail=True, methods=["get"], url_path=r"files/(?P<fmt>html|pdf|xlsx|json|csv)", url_name="download")
     def download(self, request: Request, pk: str | None = None, fmt: str = "") -> FileResponse:
-        report = self.get_object()
+        report = self.get_object().built
         entry = report.files.filter(format=fmt).first() if report.status == CompiledReport.Status.DONE else None
         if entry is None:
             raise Http404("This format is not available for this report.")

@@ -89,6 +89,9 @@ def report_data(*, cycle: ReportingCycle, edition: str, today: date) -> dict[str
         _figures(previous_updates, "takedown_median_hours"),
     )
     targets = list(PolicyTarget.objects.order_by("number"))
+    pledges_of: dict[int, list[Commitment]] = {}
+    for commitment in commitments:
+        pledges_of.setdefault(commitment.member_state_id, []).append(commitment)
     member_rows: list[dict[str, Any]] = []
     completeness: Counter[str] = Counter()
     for member in members:
@@ -101,7 +104,7 @@ def report_data(*, cycle: ReportingCycle, edition: str, today: date) -> dict[str
             completeness["late"] += 1
         else:
             completeness["on_time"] += 1
-        pledges = [c for c in commitments if c.member_state_id == member.pk]
+        pledges = pledges_of.get(member.pk, [])
         member_rows.append(
             {
                 "iso_code": member.iso_code,
@@ -131,6 +134,8 @@ def report_data(*, cycle: ReportingCycle, edition: str, today: date) -> dict[str
             "period_end": cycle.period_end.isoformat(),
             "due_on": cycle.due_on.isoformat(),
             "previous_cycle": previous.name if previous else None,
+            # Final once the cycle is past its due date; a draft while members are still reporting.
+            "final": today > cycle.due_on,
         },
         "edition": edition,
         "overview": {

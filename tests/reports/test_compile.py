@@ -30,15 +30,50 @@ def test_a_compile_stores_every_format_with_its_hash(reviewer: User, submitted: 
         assert hashlib.sha256(content).hexdigest() == entry.sha256
         assert len(content) == entry.size
     assert json.loads(files["json"].file.open().read())["cycle"]["id"] == submitted.cycle_id
-    # Compiling again is a no-op for a report that is done...
+    # Compiling again is a no-op for a report that is done.
     assert report_compile(report=done).finished_at == done.finished_at
-    # ...and another compile of the same data gives the same bytes.
+
+
+def test_a_second_request_on_unchanged_data_is_answered_with_the_first_report(
+    reviewer: User, contact: User, submitted: Submission
+) -> None:
+    first = report_compile(report=report_request(cycle=submitted.cycle, edition="secretariat", actor=reviewer))
+    second = report_compile(report=report_request(cycle=submitted.cycle, edition="secretariat", actor=reviewer))
+    assert second.pk != first.pk
+    assert second.same_as == first
+    assert second.built == first
+    assert not second.files.exists()  # nothing built twice
+    assert CompiledReport.objects.filter(data_version=first.data_version).count() == 1
+    # The other edition, or changed data, is another report.
+    public = report_compile(report=report_request(cycle=submitted.cycle, edition="public", actor=reviewer))
+    assert public.same_as is None
+    assert public.data_version != first.data_version
+    update = submitted.updates.get(commitment__title__startswith="Connect")
+    update.narrative = "A changed narrative."
+    update.save()
+    changed = report_compile(report=report_request(cycle=submitted.cycle, edition="secretariat", actor=reviewer))
+    assert changed.same_as is None
+    assert changed.data_version != first.data_version
+    assert changed.files.count() == 5
+
+
+def test_a_request_while_one_is_queued_is_answered_with_the_queued_one(reviewer: User, cycle: ReportingCycle) -> None:
+    queued = report_request(cycle=cycle, edition="secretariat", actor=reviewer)
+    assert report_request(cycle=cycle, edition="secretariat", actor=reviewer) == queued
+    assert report_request(cycle=cycle, edition="public", actor=reviewer) != queued
+
+
+def test_two_compiles_of_unchanged_data_give_identical_csv_and_json(reviewer: User, submitted: Submission) -> None:
+    """Determinism: the report is built again from scratch (the first one deleted) and the bytes
+    of the CSV and the JSON are the same; PDF and XLSX carry their creation time."""
+    first = report_compile(report=report_request(cycle=submitted.cycle, edition="secretariat", actor=reviewer))
+    hashes = {f.format: f.sha256 for f in first.files.filter(format__in=["json", "csv"])}
+    first.delete()
     again = report_compile(report=report_request(cycle=submitted.cycle, edition="secretariat", actor=reviewer))
-    # JSON and CSV are deterministic (PDF and XLSX carry their creation time).
-    assert {f.format: f.sha256 for f in again.files.filter(format__in=["json", "csv"])} == {
-        f: e.sha256 for f, e in files.items() if f in ("json", "csv")
-    }
-    assert again.data_version == done.data_version
+    assert again.pk != first.pk
+    assert again.same_as is None
+    assert {f.format: f.sha256 for f in again.files.filter(format__in=["json", "csv"])} == hashes
+    assert len(hashes) == 2
 
 
 def test_the_pdf_and_the_spreadsheet_open_with_the_expected_content(
