@@ -230,7 +230,12 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
 else:
     # Longer than the longest task (REPORT_COMPILE_TIME_LIMIT), or a running task is handed to a
     # second worker; a killed worker's unacknowledged task comes back after it.
-    CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=3600)}
+    # Unacknowledged tasks past that timeout are looked for every CELERY_RESTORE_INTERVAL seconds.
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        "visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=3600),
+        "unacked_restore_interval": env.int("CELERY_RESTORE_INTERVAL", default=10),
+        "unacked_restore_throttle": 1,
+    }
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]

@@ -25,7 +25,7 @@ from commitments.models import (
 from commitments.reference.load import load_reference_data
 from commitments.services import progress_update_save, submission_start, submission_submit
 from tests.factories import CommitmentFactory, ReportingCycleFactory, SecretariatFactory, UserFactory
-from tests.worker import CeleryWorker
+from tests.worker import CeleryBeat, CeleryWorker
 
 TEST_TOTP_KEY = "00112233445566778899aabbccddeeff00112233"
 
@@ -197,3 +197,18 @@ def celery_worker_factory() -> Iterator[Callable[..., CeleryWorker]]:
     yield start
     for worker in workers:
         worker.stop()
+
+
+@pytest.fixture
+def celery_beat_factory() -> Iterator[Callable[..., CeleryBeat]]:
+    """Start Celery beat on the test database's schedule for a test; stopped after it."""
+    beats: list[CeleryBeat] = []
+
+    def start(**env: str) -> CeleryBeat:
+        beat = CeleryBeat(**env)
+        beats.append(beat)
+        return beat
+
+    yield start
+    for beat in beats:
+        beat.stop()

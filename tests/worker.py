@@ -21,21 +21,22 @@ def database_url_of_tests() -> str:
     return f"postgres://{auth}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
 
 
-class CeleryWorker:
-    def __init__(self, **env: str) -> None:
-        self.log = Path(tempfile.mkstemp(prefix="celery-worker-", suffix=".log")[1])
+class CeleryProcess:
+    """A Celery program (worker or beat) on the test database, its output in a log file."""
+
+    def __init__(self, program: list[str], ready: str, env: dict[str, str]) -> None:
+        self.log = Path(tempfile.mkstemp(prefix=f"celery-{program[0]}-", suffix=".log")[1])
         environment = {**os.environ, "DATABASE_URL": database_url_of_tests(), **env}
-        queue = environment["CELERY_TASK_DEFAULT_QUEUE"]
-        command = [sys.executable, "-m", "celery", "-A", "alliance", "worker", "--pool=solo", "--loglevel=INFO"]
-        command += ["--without-mingle", "--without-gossip", "--without-heartbeat", "-Q", queue]
+        self.queue = environment["CELERY_TASK_DEFAULT_QUEUE"]
+        command = [sys.executable, "-m", "celery", "-A", "alliance", *program, "--loglevel=INFO"]
         self.process = subprocess.Popen(
-            command,
+            [part.replace("{queue}", self.queue) for part in command],
             cwd=ROOT,
             env=environment,
             stdout=self.log.open("w"),
             stderr=subprocess.STDOUT,
         )
-        self.wait_for(lambda: "ready." in self.output(), "the worker to start", timeout=60)
+        self.wait_for(lambda: ready in self.output(), f"{program[0]} to start", timeout=60)
 
     def output(self) -> str:
         return self.log.read_text(errors="replace")
@@ -51,10 +52,31 @@ class CeleryWorker:
             time.sleep(0.2)
         raise AssertionError(f"Timed out waiting for {what}. Worker output:\n{self.output()}")
 
+    def kill(self) -> None:
+        """SIGKILL: no warm shutdown, no acknowledgement, as when the machine loses the process."""
+        self.process.kill()
+        self.process.wait()
+
     def stop(self) -> None:
+        if self.process.poll() is not None:
+            return
         self.process.terminate()
         try:
             self.process.wait(timeout=20)
         except subprocess.TimeoutExpired:
             self.process.kill()
             self.process.wait()
+
+
+class CeleryWorker(CeleryProcess):
+    def __init__(self, **env: str) -> None:
+        program = ["worker", "--pool=solo", "--without-mingle", "--without-gossip", "--without-heartbeat"]
+        super().__init__([*program, "-Q", "{queue}"], "ready.", env)
+
+
+class CeleryBeat(CeleryProcess):
+    """Beat on the database schedule (django-celery-beat), as `make run` starts it."""
+
+    def __init__(self, **env: str) -> None:
+        pidfile = Path(tempfile.mkdtemp(prefix="celerybeat-")) / "beat.pid"
+        super().__init__(["beat", f"--pidfile={pidfile}", "--max-interval=1"], "beat: Starting", env)
