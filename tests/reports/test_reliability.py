@@ -92,7 +92,7 @@ def test_two_schedules_firing_at_once_produce_one_report(
     beat = celery_beat_factory()
 
     def both_sent() -> bool:
-        return beat.output().count("Sending due task Nightly compile") == 2
+        return bool(beat.output().count("Sending due task Nightly compile") == 2)
 
     beat.wait_for(both_sent, "beat to send both schedules", timeout=60)
 
@@ -115,7 +115,7 @@ def test_two_schedules_firing_at_once_produce_one_report(
     assert ReportFile.objects.filter(report__cycle=cycle).count() == 10
 
 
-class BrokenContent(ContentFile):
+class BrokenContent(ContentFile[bytes]):
     """Content whose second chunk never comes: the write stops half-way, as in a killed worker."""
 
     def chunks(self, chunk_size: int | None = None) -> Iterator[bytes]:
