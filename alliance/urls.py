@@ -16,6 +16,7 @@ urlpatterns = [
     # One sign-in page for everyone, the administration included.
     path("admin/login/", RedirectView.as_view(pattern_name="accounts:login", query_string=True)),
     path("admin/", admin.site.urls),
+    path("reports/", include("reports.urls")),
     path("", include("commitments.urls")),
 ]
 

@@ -3,7 +3,7 @@
 from typing import Any
 
 from django.db.models import QuerySet
-from django.http import FileResponse, Http404
+from django.http import FileResponse
 from django.urls import reverse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema, extend_schema_field
@@ -16,6 +16,7 @@ from accounts.models import User
 from commitments import permissions
 from commitments.models import ReportingCycle
 
+from .downloads import report_file_response
 from .models import CompiledReport, ReportFile
 from .permissions import reports_for
 from .services import report_request
@@ -94,12 +95,4 @@ class CompiledReportViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewS
     @extend_schema(responses={(200, "application/octet-stream"): OpenApiTypes.BINARY})
     @action(detail=True, methods=["get"], url_path=r"files/(?P<fmt>html|pdf|xlsx|json|csv)", url_name="download")
     def download(self, request: Request, pk: str | None = None, fmt: str = "") -> FileResponse:
-        report = self.get_object().built
-        entry = report.files.filter(format=fmt).first() if report.status == CompiledReport.Status.DONE else None
-        if entry is None:
-            raise Http404("This format is not available for this report.")
-        name = f"{report.cycle.name} ({report.edition}).{fmt}"
-        response = FileResponse(entry.file.open("rb"), as_attachment=True, filename=name)
-        response["Content-Type"] = ReportFile.CONTENT_TYPES[fmt]
-        response["X-Content-Type-Options"] = "nosniff"
-        return response
+        return report_file_response(self.get_object(), fmt)

@@ -12,14 +12,12 @@ from contextlib import AbstractContextManager
 from pathlib import Path
 
 import pytest
-from django_otp.plugins.otp_totp.models import TOTPDevice
 from playwright.sync_api import Locator, Page, Response, expect
 
 from accounts.models import User
 from commitments.models import ProgressUpdate, Submission
-from tests.conftest import current_code
+from tests.browser.people import sign_in, sign_out
 
-PASSWORD = "correct horse battery staple"
 CYCLE = "Progress report (test)"
 ICSE = "Connect the victim identification unit to ICSE"
 AWARENESS = "Run a school awareness campaign"
@@ -47,28 +45,6 @@ SCREENSHOTS = [
 
 
 # --- Helpers -------------------------------------------------------------------------------------
-
-
-def sign_in(page: Page, user: User) -> None:
-    page.goto("/accounts/login/")
-    expect(page.get_by_role("heading", name="Sign in", level=1)).to_be_visible()
-    page.get_by_label("Email address").fill(user.email)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    device = TOTPDevice.objects.filter(user=user, confirmed=True).first()
-    if user.is_secretariat:
-        # Secretariat staff give a code from their authenticator app (computed here from its key).
-        assert device is not None, "secretariat accounts have an authenticator"
-        expect(page.get_by_role("heading", name="Confirm it is you")).to_be_visible()
-        page.get_by_label("Code").fill(current_code(device))
-        page.get_by_role("button", name="Continue").click()
-    expect(page.get_by_role("navigation", name="Main")).to_contain_text(user.email)
-
-
-def sign_out(page: Page) -> None:
-    page.get_by_role("button", name="Sign out").click()
-    expect(page.get_by_role("heading", name="Sign in", level=1)).to_be_visible()
-    expect(page.get_by_role("button", name="Sign out")).to_have_count(0)
 
 
 def card(page: Page, title: str) -> Locator:

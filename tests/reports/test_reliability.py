@@ -139,3 +139,26 @@ def test_a_report_file_is_written_whole_or_not_at_all(tmp_path: Path) -> None:
     storage.remove_partial_files("reports/1/public/9")
     assert [p.name for p in folder.iterdir()] == ["report.pdf"]
     assert (folder / "report.pdf").read_bytes() == b"%PDF-1.7 again"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_compile_that_keeps_failing_stops_after_three_attempts_and_says_why(
+    celery_worker_factory, reviewer: User, cycle: ReportingCycle, tmp_path: Path
+) -> None:
+    # The worker's media folder is a plain file: every attempt to store the report fails.
+    not_a_folder = tmp_path / "media"
+    not_a_folder.write_text("")
+    worker = celery_worker_factory(MEDIA_ROOT=str(not_a_folder))
+    report = report_request(cycle=cycle, edition="public", actor=reviewer)
+
+    def finished() -> CompiledReport | None:
+        current = CompiledReport.objects.get(pk=report.pk)
+        return current if current.status in ("done", "failed") else None
+
+    failed = worker.wait_for(finished, "the compile to give up", timeout=90)
+    assert failed.status == "failed"
+    assert failed.error.startswith(("NotADirectoryError", "FileExistsError")), failed.error
+    assert not failed.files.exists()
+    attempts = worker.output().count(f"compile_report[compile-report-{report.pk}] received")
+    assert attempts == 3
+    assert worker.output().count("retry: Retry in") == 2
