@@ -61,12 +61,35 @@ def _figures(updates: list[ProgressUpdate], field: str) -> dict[int, Any]:
     return {member: sorted(v)[len(v) // 2] for member, v in values.items()}
 
 
-def report_data(*, cycle: ReportingCycle, edition: str, today: date) -> dict[str, Any]:
-    members = list(member_states_on(day=cycle.due_on).order_by("iso_code"))
-    submissions = {
+def _submissions_of(cycle: ReportingCycle, edition: str) -> dict[int, Submission]:
+    return {
         s.member_state_id: s
         for s in Submission.objects.filter(_submissions_for(edition), cycle=cycle).select_related("cycle")
     }
+
+
+def _standing(submission: Submission | None, cycle: ReportingCycle, today: date) -> tuple[str, bool]:
+    """(on_time | late | missing, late?) of a member's submission in a cycle."""
+    late = submission.is_late_on(today) if submission else today > cycle.due_on
+    if submission is None or submission.first_submitted_at is None:
+        return "missing", late
+    return ("late" if late else "on_time"), late
+
+
+def _completeness(
+    members: list[Any], submissions: dict[int, Submission], cycle: ReportingCycle, today: date
+) -> dict[str, int]:
+    counts: Counter[str] = Counter(_standing(submissions.get(m.pk), cycle, today)[0] for m in members)
+    return {key: counts[key] for key in ("on_time", "late", "missing")}
+
+
+def _average(values: list[int]) -> float | None:
+    return round(sum(values) / len(values), 1) if values else None
+
+
+def report_data(*, cycle: ReportingCycle, edition: str, today: date) -> dict[str, Any]:
+    members = list(member_states_on(day=cycle.due_on).order_by("iso_code"))
+    submissions = _submissions_of(cycle, edition)
     updates = list(_updates_for(edition).filter(submission__cycle=cycle).order_by("pk"))
     by_commitment = {u.commitment_id: u for u in updates}
     commitments = list(
@@ -88,22 +111,15 @@ def report_data(*, cycle: ReportingCycle, edition: str, today: date) -> dict[str
         _figures(updates, "takedown_median_hours"),
         _figures(previous_updates, "takedown_median_hours"),
     )
-    targets = list(PolicyTarget.objects.order_by("number"))
+    targets = list(PolicyTarget.objects.prefetch_related("goals").order_by("number"))
     pledges_of: dict[int, list[Commitment]] = {}
     for commitment in commitments:
         pledges_of.setdefault(commitment.member_state_id, []).append(commitment)
     member_rows: list[dict[str, Any]] = []
-    completeness: Counter[str] = Counter()
     for member in members:
         submission = submissions.get(member.pk)
         state = "missing" if submission is None else submission.status
-        late = submission.is_late_on(today) if submission else today > cycle.due_on
-        if submission is None or submission.first_submitted_at is None:
-            completeness["missing"] += 1
-        elif late:
-            completeness["late"] += 1
-        else:
-            completeness["on_time"] += 1
+        late = _standing(submission, cycle, today)[1]
         pledges = pledges_of.get(member.pk, [])
         member_rows.append(
             {
@@ -126,6 +142,18 @@ def report_data(*, cycle: ReportingCycle, edition: str, today: date) -> dict[str
     reported = [row["update"]["completion_percent"] for row in all_rows if row["update"]]
     alliance_now = sum(icse_now.values()) if icse_now else None
     alliance_before = sum(icse_before.values()) if icse_before else None
+    alliance_icse = icse_growth(current=alliance_now, previous=alliance_before).as_dict()
+    if previous is not None:
+        previous_members = list(member_states_on(day=previous.due_on))
+        change: dict[str, Any] | None = {
+            "cycle": previous.name,
+            "members": len(previous_members),
+            "completeness": _completeness(previous_members, _submissions_of(previous, edition), previous, today),
+            "average_completion": _average([u.completion_percent for u in previous_updates]),
+            "updates": len(previous_updates),
+        }
+    else:
+        change = None
     return {
         "cycle": {
             "id": cycle.pk,
@@ -140,20 +168,68 @@ def report_data(*, cycle: ReportingCycle, edition: str, today: date) -> dict[str
         "edition": edition,
         "overview": {
             "members": len(members),
-            "completeness": {key: completeness[key] for key in ("on_time", "late", "missing")},
+            "completeness": _completeness(members, submissions, cycle, today),
             "commitments_by_target": {t.code: sum(1 for r in all_rows if r["target"] == t.code) for t in targets},
             "commitments_by_status": {
                 status.value: sum(1 for r in all_rows if r["status"] == status.value) for status in Commitment.Status
             },
-            "average_completion": round(sum(reported) / len(reported), 1) if reported else None,
-            "icse_identified_victims": icse_growth(current=alliance_now, previous=alliance_before).as_dict(),
+            "average_completion": _average(reported),
+            "updates": len(reported),
+            "icse_identified_victims": alliance_icse,
+            "change_since_previous": change,
         },
+        "targets": _target_sections(targets, all_rows, member_rows, alliance_icse),
         "members": member_rows,
         "sources": {
             "figures": "Figures are those reported by each member state in its progress updates "
             "(with the source each gives); growth is against the previous cycle's figures.",
         },
     }
+
+
+def _target_sections(
+    targets: list[PolicyTarget], rows: list[dict[str, Any]], members: list[dict[str, Any]], icse: dict[str, Any]
+) -> list[dict[str, Any]]:
+    """Per policy target: its commitments by status and progress; per operational goal, the
+    commitments towards it and, where the figures allow, the automatic check."""
+    icse_results = Counter(m["goal_checks"]["icse_identified_victims"]["result"] for m in members)
+    takedown_trends = Counter(m["goal_checks"]["takedown_trend"] for m in members)
+    sections = []
+    for target in targets:
+        on_target = [r for r in rows if r["target"] == target.code]
+        goals = []
+        for goal in sorted(target.goals.all(), key=lambda g: g.number):
+            towards = [r for r in on_target if r["goal"] == goal.code]
+            check: dict[str, Any] | None = None
+            if goal.code == ICSE_GOAL:
+                check = {"alliance": icse, "members": {k: icse_results[k] for k in sorted(icse_results)}}
+            elif goal.code == TAKEDOWN_GOAL:
+                check = {"members": {k: takedown_trends[k] for k in sorted(takedown_trends)}}
+            goals.append(
+                {
+                    "code": goal.code,
+                    "number": goal.number,
+                    "text": goal.text,
+                    "commitments": len(towards),
+                    "average_completion": _average([r["update"]["completion_percent"] for r in towards if r["update"]]),
+                    "check": check,
+                }
+            )
+        sections.append(
+            {
+                "code": target.code,
+                "number": target.number,
+                "title": target.title,
+                "commitments": len(on_target),
+                "by_status": {
+                    status.value: sum(1 for r in on_target if r["status"] == status.value)
+                    for status in Commitment.Status
+                },
+                "average_completion": _average([r["update"]["completion_percent"] for r in on_target if r["update"]]),
+                "goals": goals,
+            }
+        )
+    return sections
 
 
 def _commitment_row(commitment: Commitment, update: ProgressUpdate | None) -> dict[str, Any]:

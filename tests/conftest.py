@@ -1,3 +1,4 @@
+import importlib
 import time
 from collections.abc import Callable, Iterator
 from datetime import timedelta
@@ -8,6 +9,7 @@ from django.conf import LazySettings
 from django.core.management import call_command
 from django.test import Client
 from django.utils import timezone
+from django_celery_beat.models import PeriodicTask
 from django_otp import DEVICE_ID_SESSION_KEY
 from django_otp.oath import TOTP
 from django_otp.plugins.otp_totp.models import TOTPDevice
@@ -81,11 +83,26 @@ def django_db_setup(django_db_setup: None, django_db_blocker: Any) -> None:
         load_reference_data()
 
 
+# The migrations that put the jobs in the database schedule (as deployments have them).
+SCHEDULE_MIGRATIONS = ("commitments.migrations.0004_reminder_schedule", "reports.migrations.0005_report_schedules")
+
+
+def restore_schedules() -> None:
+    from django.apps import apps
+
+    for module in SCHEDULE_MIGRATIONS:
+        migration = importlib.import_module(module)
+        migration.add_schedules(apps, None)
+
+
 @pytest.fixture
 def alliance(db: None) -> None:
-    """The Alliance's reference data; reloaded if a transactional test emptied the database."""
+    """The Alliance's reference data and the job schedule; put back if a transactional test
+    emptied the database."""
     if not SourceDocument.objects.exists():
         load_reference_data()
+    if not PeriodicTask.objects.exists():
+        restore_schedules()
 
 
 # --- People, one fixture per role ----------------------------------------------------------

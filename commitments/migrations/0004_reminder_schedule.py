@@ -5,7 +5,7 @@ from django.db import migrations
 NAME = "Reporting reminders (daily)"
 
 
-def add_schedule(apps, schema_editor):
+def add_schedules(apps, schema_editor):
     CrontabSchedule = apps.get_model("django_celery_beat", "CrontabSchedule")
     PeriodicTask = apps.get_model("django_celery_beat", "PeriodicTask")
     crontab, _ = CrontabSchedule.objects.get_or_create(
@@ -31,4 +31,4 @@ class Migration(migrations.Migration):
         ("django_celery_beat", "0019_alter_periodictasks_options"),
     ]
 
-    operations = [migrations.RunPython(add_schedule, remove_schedule)]
+    operations = [migrations.RunPython(add_schedules, remove_schedule)]

@@ -5,15 +5,18 @@ import io
 import json
 import re
 import subprocess
+from pathlib import Path
 
 import pytest
 
 from accounts.models import User
-from commitments.models import ReportingCycle, Submission
+from commitments import services
+from commitments.models import ProgressUpdate, ReportingCycle, Submission
 from reports.models import CompiledReport
 from reports.services import report_compile, report_request
 from tests.api.conftest import ApiClient, key_for
 from tests.conftest import fill_all
+from tests.factories import CommitmentFactory
 from tests.worker import CeleryWorker
 
 
@@ -90,6 +93,12 @@ def test_the_pdf_and_the_spreadsheet_open_with_the_expected_content(
     assert "France (FR)" in text
     assert "Connect the victim identification unit to ICSE" in text
     assert "Commitments by policy target" in text  # the charts are in the PDF
+    assert "Draft — the cycle is open until" in text
+    for number in range(1, 5):
+        assert f"Policy target {number}:" in text
+    assert "ICSE database" in text
+    assert "Change since" in text
+    assert "Page 1 of" in text
     html = done.files.get(format="html").file.read().decode()
     assert html.count("<svg") == 3
     assert 'aria-label="Submissions"' in html
@@ -175,3 +184,54 @@ def test_a_real_worker_compiles_a_requested_report(
     content = b"".join(client.get(csv_link["url"].replace("http://testserver", "")).streaming_content)  # type: ignore[attr-defined]
     assert hashlib.sha256(content).hexdigest() == csv_link["sha256"]
     assert b"FR" in content
+
+
+def text_of(fmt: str, content: bytes, folder: Path) -> str:
+    """The readable text of a report file, as a reader of that format would see it."""
+    if fmt == "pdf":
+        path = folder / "report.pdf"
+        path.write_bytes(content)
+        output = subprocess.run(["pdftotext", str(path), "-"], capture_output=True, text=True, check=True).stdout
+        return " ".join(output.split())
+    if fmt == "xlsx":
+        from openpyxl import load_workbook
+
+        book = load_workbook(io.BytesIO(content))
+        return " ".join(str(cell) for sheet in book for row in sheet.iter_rows(values_only=True) for cell in row)
+    return content.decode()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_real_worker_builds_a_public_edition_without_restricted_text(
+    celery_worker_factory, reviewer: User, contact: User, draft: Submission, french_commitments, tmp_path: Path
+) -> None:
+    france = french_commitments[0].member_state
+    CommitmentFactory.create(member_state=france, target=french_commitments[0].target, title="Protect helplines")
+    fill_all(draft, contact)
+    narratives = {"public": "public narrative 3c4d", "members": "members-only 9a8b", "secretariat": "secret 1f2e"}
+    for update, level in zip(draft.updates.order_by("pk"), narratives, strict=True):
+        ProgressUpdate.objects.filter(pk=update.pk).update(confidentiality=level, narrative=narratives[level])
+    submitted = services.submission_submit(submission=draft, actor=contact)
+    services.submission_accept(submission=submitted, actor=reviewer, seen_version=submitted.version)
+    worker: CeleryWorker = celery_worker_factory()
+    reports = {edition: report_request(cycle=draft.cycle, edition=edition, actor=reviewer) for edition in narratives}
+    reports.pop("members")  # not an edition
+
+    def built() -> bool:
+        return (
+            not CompiledReport.objects.filter(pk__in=[r.pk for r in reports.values()]).exclude(status="done").exists()
+        )
+
+    worker.wait_for(built, "both editions to be compiled", timeout=90)
+    for edition, report in reports.items():
+        files = {entry.format: entry.file.read() for entry in report.files.all()}
+        assert set(files) == {"html", "pdf", "xlsx", "json", "csv"}
+        for fmt, content in files.items():
+            text = text_of(fmt, content, tmp_path)
+            if edition == "public":
+                assert narratives["public"] in text, fmt
+                assert narratives["members"] not in text, f"members-only text in the public {fmt}"
+                assert narratives["secretariat"] not in text, f"secretariat-only text in the public {fmt}"
+            else:
+                assert all(narrative in text for narrative in narratives.values()), fmt
+                assert "Protect helplines" in text, fmt
