@@ -25,7 +25,8 @@ class CompiledReportAdmin(admin.ModelAdmin[CompiledReport]):
     list_filter = ("edition", "status", "cycle")
     list_select_related = ("cycle",)
     readonly_fields = (
-        "cycle", "edition", "status", "progress", "error", "data_version", "requested_by", "created_at", "finished_at",
+        "cycle", "edition", "status", "progress", "error", "data_version", "is_final", "same_as", "timings",
+        "requested_by", "created_at", "finished_at",
     )  # fmt: skip
     inlines = (ReportFileInline,)
 

@@ -23,6 +23,7 @@ class CompiledReport(models.Model):
     error = models.TextField(blank=True)
     data_version = models.CharField(max_length=32, blank=True, help_text="Digest of the data it was built from.")
     is_final = models.BooleanField(default=False, help_text="Built after the cycle's due date.")
+    timings = models.JSONField(default=dict, blank=True, help_text="Seconds each step of the compile took.")
     same_as = models.ForeignKey(
         "self",
         on_delete=models.CASCADE,

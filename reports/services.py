@@ -7,6 +7,7 @@ never build the same one; the lock dies with its worker, and the task's unacknow
 brings the work back to a live one."""
 
 import hashlib
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import date
@@ -116,16 +117,18 @@ def report_compile(
             return report  # built, failed, or being built by a live worker
         CompiledReport.objects.filter(pk=report.pk).update(status=CompiledReport.Status.RUNNING, progress=5, error="")
         today = today or timezone.localdate()
+        clock = _Stopwatch()
         if data is None:
             data = report_data(cycle=report.cycle, edition=report.edition, today=today)
+        clock.lap("data")
         version = data_version(data)
         if report.data_version != version:
             existing = _claim_version(report, version, final=data["cycle"]["final"])
             if existing is not None:
                 return existing
         _set_progress(report, 30)
-        rendered = _render(report, data)
-        _store(report, rendered)
+        rendered = _render(report, data, clock)
+        _store(report, rendered, clock)
     report.refresh_from_db()
     return report
 
@@ -146,22 +149,41 @@ def _claim_version(report: CompiledReport, version: str, *, final: bool) -> Comp
         return report
 
 
-def _render(report: CompiledReport, data: dict[str, Any]) -> dict[str, bytes]:
+class _Stopwatch:
+    """Seconds per step of a compile, kept with the report (the benchmark reads them)."""
+
+    def __init__(self) -> None:
+        self.started = self.last = time.perf_counter()
+        self.laps: dict[str, float] = {}
+
+    def lap(self, step: str) -> None:
+        now = time.perf_counter()
+        self.laps[step] = round(now - self.last, 3)
+        self.last = now
+
+    def timings(self) -> dict[str, float]:
+        return {**self.laps, "total": round(time.perf_counter() - self.started, 3)}
+
+
+def _render(report: CompiledReport, data: dict[str, Any], clock: _Stopwatch) -> dict[str, bytes]:
     html = render_to_string("reports/report.html", {"data": data, "charts": report_charts(data)})
-    rendered: dict[str, bytes] = {
-        ReportFile.Format.JSON: render_json(data),
-        ReportFile.Format.CSV: render_csv(data),
-        ReportFile.Format.HTML: html.encode(),
-    }
+    clock.lap("html")
+    rendered: dict[str, bytes] = {ReportFile.Format.HTML: html.encode()}
+    rendered[ReportFile.Format.JSON] = render_json(data)
+    clock.lap("json")
+    rendered[ReportFile.Format.CSV] = render_csv(data)
+    clock.lap("csv")
     _set_progress(report, 45)
     rendered[ReportFile.Format.XLSX] = render_xlsx(data)
+    clock.lap("xlsx")
     _set_progress(report, 55)
     rendered[ReportFile.Format.PDF] = render_pdf(html)
+    clock.lap("pdf")
     _set_progress(report, 90)
     return rendered
 
 
-def _store(report: CompiledReport, rendered: dict[str, bytes]) -> None:
+def _store(report: CompiledReport, rendered: dict[str, bytes], clock: _Stopwatch) -> None:
     """Files first, each written whole; then, in one transaction, their rows and the report done."""
     storage = report_storage()
     entries = []
@@ -171,11 +193,12 @@ def _store(report: CompiledReport, rendered: dict[str, bytes]) -> None:
         entries.append(entry)
     if isinstance(storage, ReportStorage) and entries:
         storage.remove_partial_files(entries[0].file.name.rsplit("/", 1)[0])
+    clock.lap("store")
     with transaction.atomic():
         ReportFile.objects.filter(report=report).delete()
         ReportFile.objects.bulk_create(entries)
         CompiledReport.objects.filter(pk=report.pk).update(
-            status=CompiledReport.Status.DONE, progress=100, finished_at=timezone.now()
+            status=CompiledReport.Status.DONE, progress=100, finished_at=timezone.now(), timings=clock.timings()
         )
 
 

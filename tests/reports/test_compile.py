@@ -26,6 +26,8 @@ def test_a_compile_stores_every_format_with_its_hash(reviewer: User, submitted: 
     assert done.status == "done"
     assert done.progress == 100
     assert done.data_version
+    assert set(done.timings) == {"data", "html", "json", "csv", "xlsx", "pdf", "store", "total"}
+    assert done.timings["total"] >= done.timings["pdf"] > 0
     files = {f.format: f for f in done.files.all()}
     assert set(files) == {"html", "pdf", "xlsx", "json", "csv"}
     for entry in files.values():
