@@ -16,6 +16,7 @@ urlpatterns = [
     path("evidence/<int:pk>/", views.evidence_download, name="evidence_download"),
     path("evidence/<int:pk>/delete", views.evidence_delete, name="evidence_delete"),
     path("review/", views.review_queue, name="review_queue"),
+    path("review/completeness/", views.completeness, name="completeness"),
     path("review/submissions/<int:pk>/", views.review_submission, name="review"),
     path("review/submissions/<int:pk>/updates/<int:update_id>/comment", views.review_comment, name="review_comment"),
     path("review/submissions/<int:pk>/return", views.review_return, name="review_return"),

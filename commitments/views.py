@@ -1,6 +1,7 @@
 """Pages of the reporting workflow. Each view parses input, calls a service or selector, renders."""
 
 from dataclasses import dataclass, field
+from datetime import date
 from typing import Any
 
 from django.contrib import messages
@@ -364,24 +365,48 @@ def _require_reviewer(request: HttpRequest) -> User:
     return user
 
 
+def _chosen_cycle(request: HttpRequest, today: date) -> tuple[list[ReportingCycle], ReportingCycle | None]:
+    """Every cycle (for the chooser) and the one asked for in ?cycle=, else the current one."""
+    cycles = list(ReportingCycle.objects.order_by("-due_on"))
+    cycle = None
+    if request.GET.get("cycle"):
+        cycle = next((c for c in cycles if str(c.pk) == request.GET["cycle"]), None)
+    return cycles, cycle or selectors.current_cycle(today=today)
+
+
+def _completeness_context(cycle: ReportingCycle | None, today: date) -> dict[str, Any]:
+    completeness = selectors.cycle_completeness(cycle=cycle, today=today) if cycle else []
+    summary: dict[str, int] = {}
+    for row in completeness:
+        summary[row.state] = summary.get(row.state, 0) + 1
+    return {
+        "completeness": completeness,
+        "summary": sorted(summary.items()),
+        "late_count": sum(1 for row in completeness if row.is_late),
+    }
+
+
+@login_required
+@require_GET
+def completeness(request: HttpRequest) -> HttpResponse:
+    """Where each member state's report stands in a cycle."""
+    _require_reviewer(request)
+    today = timezone.localdate()
+    cycles, cycle = _chosen_cycle(request, today)
+    context = {"cycles": cycles, "cycle": cycle, **_completeness_context(cycle, today)}
+    return render(request, "commitments/completeness.html", context)
+
+
 @login_required
 @require_GET
 def review_queue(request: HttpRequest) -> HttpResponse:
     _require_reviewer(request)
     today = timezone.localdate()
-    cycles = list(ReportingCycle.objects.order_by("-due_on"))
-    cycle = None
-    if request.GET.get("cycle"):
-        cycle = next((c for c in cycles if str(c.pk) == request.GET["cycle"]), None)
-    cycle = cycle or selectors.current_cycle(today=today)
+    cycles, cycle = _chosen_cycle(request, today)
     submissions: QuerySet[Submission] = selectors.submissions_with_progress(
         Submission.objects.filter(cycle=cycle), today=today
     ).order_by("member_state__name")
     filters = SubmissionFilter(request.GET or None, queryset=submissions)
-    completeness = selectors.cycle_completeness(cycle=cycle, today=today) if cycle else []
-    summary: dict[str, int] = {}
-    for row in completeness:
-        summary[row.state] = summary.get(row.state, 0) + 1
     return render(
         request,
         "commitments/review_queue.html",
@@ -391,9 +416,7 @@ def review_queue(request: HttpRequest) -> HttpResponse:
             "filter": filters,
             # Values that do not validate are left out of the filtering (and shown as errors).
             "submissions": filters.qs,
-            "completeness": completeness,
-            "summary": sorted(summary.items()),
-            "late_count": sum(1 for row in completeness if row.is_late),
+            **_completeness_context(cycle, today),
         },
     )
 

@@ -245,6 +245,7 @@ def page_url(page: str, draft: Submission) -> str:
         "submission": reverse("commitments:submission", args=[draft.pk]),
         "review": reverse("commitments:review", args=[draft.pk]),
         "review_queue": reverse("commitments:review_queue") + f"?cycle={draft.cycle_id}",
+        "completeness": reverse("commitments:completeness") + f"?cycle={draft.cycle_id}",
         "pledge": reverse("commitments:pledge_new", args=[draft.pk]),
         "overview": reverse("commitments:overview"),
     }[page]
@@ -258,11 +259,13 @@ def count_queries(client: Client, url: str) -> int:
     return len(captured)
 
 
-@pytest.mark.parametrize("page", ["home", "submission", "review", "review_queue", "pledge", "overview"])
+@pytest.mark.parametrize(
+    "page", ["home", "submission", "review", "review_queue", "completeness", "pledge", "overview"]
+)
 def test_each_page_runs_a_bounded_number_of_queries_whatever_the_commitments(
     client: Client, contact: User, reviewer: User, draft: Submission, page: str, django_assert_max_num_queries
 ) -> None:
-    client.force_login(reviewer if page.startswith("review") else contact)
+    client.force_login(reviewer if page.startswith("review") or page == "completeness" else contact)
     url = page_url(page, draft)
     fill_all(draft, contact)
     few = count_queries(client, url)
@@ -314,3 +317,16 @@ def test_a_report_cannot_be_started_before_its_cycle_opens(client: Client, conta
     assert response.status_code == 200
     assert "opens on" in response.content.decode()
     assert not Submission.objects.filter(cycle=future).exists()
+
+
+def test_the_completeness_page_shows_where_each_member_stands(
+    client: Client, reviewer: User, contact: User, submitted: Submission
+) -> None:
+    client.force_login(reviewer)
+    html = client.get(reverse("commitments:completeness")).content.decode()
+    assert f"Completeness: {submitted.cycle.name}" in html
+    assert "54 member states in the cycle" in html
+    assert "Submitted: 1" in html
+    assert "Not started: 53" in html
+    client.force_login(contact)
+    assert client.get(reverse("commitments:completeness")).status_code == 403
