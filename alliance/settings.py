@@ -208,9 +208,21 @@ STORAGES = {
 # --- Cache ----------------------------------------------------------------------------------
 REDIS_URL = env.str("REDIS_URL", default="")
 if REDIS_URL:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            # Deployments (or test runs) sharing one Redis keep their entries apart.
+            "KEY_PREFIX": env.str("CACHE_KEY_PREFIX", default=""),
+        }
+    }
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
+# API answers (member status, commitments) cached under the data version every write bumps; off,
+# they are computed for every request (the ETag and 304 answers still come from the version).
+MEMBER_STATUS_CACHE = env.bool("MEMBER_STATUS_CACHE", default=True)
+MEMBER_STATUS_CACHE_SECONDS = env.int("MEMBER_STATUS_CACHE_SECONDS", default=3600)
 
 # --- Celery ---------------------------------------------------------------------------------
 # Redis when configured; otherwise kombu's filesystem transport, which needs no server, so that

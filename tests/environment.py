@@ -18,4 +18,6 @@ os.environ.setdefault("SECURE_SSL_REDIRECT", "false")
 os.environ.setdefault("STATIC_ROOT", tempfile.mkdtemp(prefix="alliance-static-"))
 # Each test run has its own queue, so that its worker never takes another run's tasks.
 os.environ.setdefault("CELERY_TASK_DEFAULT_QUEUE", f"tests-{os.getpid()}")
+# ...and its own cache entries (the data version, cached API answers).
+os.environ.setdefault("CACHE_KEY_PREFIX", f"tests-{os.getpid()}")
 os.environ.setdefault("MEDIA_ROOT", tempfile.mkdtemp(prefix="alliance-media-"))

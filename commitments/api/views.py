@@ -42,6 +42,7 @@ from commitments.models import (
 )
 
 from . import serializers as s
+from .caching import VersionedAnswers
 
 
 class PreconditionFailed(exceptions.APIException):
@@ -195,12 +196,12 @@ AS_OF = OpenApiParameter("as_of", OpenApiTypes.DATE, description="Members on thi
     ),
     retrieve=extend_schema(parameters=[AS_OF]),
 )
-class MemberViewSet(viewsets.ReadOnlyModelViewSet[MemberState]):
+class MemberViewSet(VersionedAnswers, viewsets.ReadOnlyModelViewSet[MemberState]):
     """Member states with their membership and a status summary of their commitments and reporting."""
 
     serializer_class = s.MemberSerializer
     lookup_field = "iso_code"
-    lookup_value_regex = "[A-Za-z]{2}"
+    lookup_value_regex = "[A-Za-z]{2}(?:[0-9]{2})?"  # ISO code, or a benchmark copy's (FR07)
     filterset_class = MemberFilter
     filter_backends = [DjangoFilterBackend, SearchFilter, OrderingFilter]
     search_fields = ("name",)
@@ -260,7 +261,10 @@ class MemberViewSet(viewsets.ReadOnlyModelViewSet[MemberState]):
         )
         return {**self.get_serializer_context(), "status": status_, "today": _today()}
 
-    def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+    def list(self, request: Request, *args: Any, **kwargs: Any) -> Any:
+        return self.versioned(request, lambda: self._list(request))
+
+    def _list(self, request: Request) -> Response:
         queryset = self.filter_queryset(self.get_queryset())
         if request.accepted_renderer.format == "csv":
             members = list(queryset)  # the whole table, not a page
@@ -270,9 +274,12 @@ class MemberViewSet(viewsets.ReadOnlyModelViewSet[MemberState]):
         data = s.MemberSerializer(members, many=True, context=self._context_for(members)).data
         return self.get_paginated_response(data)
 
-    def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        member = self.get_object()
-        return Response(s.MemberDetailSerializer(member, context=self._context_for([member])).data)
+    def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Any:
+        def build() -> Response:
+            member = self.get_object()
+            return Response(s.MemberDetailSerializer(member, context=self._context_for([member])).data)
+
+        return self.versioned(request, build)
 
     def get_renderers(self) -> Any:
         # The CSV format is the status table: the list only.
@@ -293,7 +300,7 @@ class MemberViewSet(viewsets.ReadOnlyModelViewSet[MemberState]):
 
 
 class CommitmentFilter(django_filters.FilterSet):
-    member = django_filters.CharFilter(field_name="member_state__iso_code", lookup_expr="iexact", max_length=2)
+    member = django_filters.CharFilter(field_name="member_state__iso_code", lookup_expr="iexact", max_length=4)
     target = django_filters.ModelChoiceFilter(queryset=PolicyTarget.objects.all(), to_field_name="code")
     goal = django_filters.ModelChoiceFilter(queryset=OperationalGoal.objects.all(), to_field_name="code")
     status = django_filters.ChoiceFilter(choices=Commitment.Status.choices)
@@ -311,11 +318,17 @@ class CommitmentFilter(django_filters.FilterSet):
         return queryset.filter(Exists(reported))
 
 
-class CommitmentViewSet(viewsets.ReadOnlyModelViewSet[Commitment]):
+class CommitmentViewSet(VersionedAnswers, viewsets.ReadOnlyModelViewSet[Commitment]):
     """Members' pledged actions, each with the progress updates the client may see."""
 
     serializer_class = s.CommitmentSerializer
     filterset_class = CommitmentFilter
+
+    def list(self, request: Request, *args: Any, **kwargs: Any) -> Any:
+        return self.versioned(request, lambda: super(CommitmentViewSet, self).list(request, *args, **kwargs))
+
+    def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Any:
+        return self.versioned(request, lambda: super(CommitmentViewSet, self).retrieve(request, *args, **kwargs))
 
     def get_queryset(self) -> QuerySet[Commitment]:
         viewer = permissions.api_viewer(self.request)
@@ -337,7 +350,7 @@ class CommitmentViewSet(viewsets.ReadOnlyModelViewSet[Commitment]):
 
 
 class SubmissionFilter(django_filters.FilterSet):
-    member = django_filters.CharFilter(field_name="member_state__iso_code", lookup_expr="iexact", max_length=2)
+    member = django_filters.CharFilter(field_name="member_state__iso_code", lookup_expr="iexact", max_length=4)
     cycle = django_filters.ModelChoiceFilter(queryset=ReportingCycle.objects.all())
     status = django_filters.ChoiceFilter(choices=Submission.Status.choices)
 

@@ -2,6 +2,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand
 
+from commitments.dataversion import data_changed
 from commitments.reference.load import load_reference_data
 
 
@@ -11,3 +12,4 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         summary = load_reference_data()
         self.stdout.write(summary.describe())
+        data_changed()  # bulk writes send no signals: cached API answers must go

@@ -4,6 +4,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
+from commitments.dataversion import data_changed
 from commitments.demo import SECRETARIAT_EMAIL, seed_demo
 from commitments.models import PolicyTarget
 
@@ -28,3 +29,4 @@ class Command(BaseCommand):
             f"Secretariat login: {SECRETARIAT_EMAIL}; "
             "national contacts: contact.<iso code>@example.org."
         )
+        data_changed()  # bulk writes send no signals: cached API answers must go

@@ -1,0 +1,78 @@
+"""Read answers served from the cache under the data version, with ETags made of that version.
+
+An answer depends on the data (the version every write bumps), the day (statuses are "as of
+today"), who asks (what they may see: public, one member's contacts, the secretariat), the URL
+(filters, pages, `as_of`) and the format. All of these make up its tag; the tag is the cache key
+and the `ETag`. A matching `If-None-Match` is answered 304 before anything is read from the
+database, and a cached answer is sent as the bytes rendered the first time."""
+
+import hashlib
+from collections.abc import Callable
+from typing import Any
+
+from django.conf import settings
+from django.core.cache import cache
+from django.http import HttpResponse, HttpResponseNotModified
+from django.http.response import HttpResponseBase
+from django.utils import timezone
+from django.utils.cache import patch_vary_headers
+from django.utils.http import parse_etags
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from accounts.models import User
+from commitments import permissions
+from commitments.dataversion import data_version
+
+# Headers a cached answer is sent with again; the rest is added by the middleware.
+KEPT_HEADERS = ("Content-Type", "Content-Disposition", "Vary")
+
+
+def viewer_scope(viewer: permissions.AnyUser) -> str:
+    """What a viewer may see, as a word: two viewers with the same scope get the same answers."""
+    if permissions.is_secretariat(viewer):
+        return "secretariat"
+    if permissions.is_contact(viewer):
+        assert isinstance(viewer, User)
+        return f"contact-{viewer.member_state_id}"
+    return "public"
+
+
+def answer_tag(request: Request) -> str:
+    scope = viewer_scope(permissions.api_viewer(request))
+    parts = [str(data_version()), timezone.localdate().isoformat(), scope, request.get_full_path()]
+    parts.append(str(getattr(request, "accepted_media_type", "")))
+    return hashlib.sha256("|".join(parts).encode()).hexdigest()[:32]
+
+
+class VersionedAnswers:
+    """For read-only viewsets: wrap a read in `self.versioned(request, build)`."""
+
+    _answer_tag: str | None = None
+    _answer_key: str | None = None
+
+    def versioned(self, request: Request, build: Callable[[], HttpResponseBase]) -> HttpResponseBase:
+        tag = answer_tag(request)
+        self._answer_tag = tag
+        etag = f'"{tag}"'
+        if etag in parse_etags(request.headers.get("If-None-Match", "")):
+            return HttpResponseNotModified(headers={"ETag": etag})
+        if settings.MEMBER_STATUS_CACHE:
+            key = f"api-answer:{tag}"
+            hit = cache.get(key)
+            if hit is not None:
+                content, headers = hit
+                return HttpResponse(content, headers={**headers, "ETag": etag})
+            self._answer_key = key
+        return build()
+
+    def finalize_response(self, request: Request, response: HttpResponseBase, *args: Any, **kwargs: Any) -> Any:
+        response = super().finalize_response(request, response, *args, **kwargs)  # type: ignore[misc]
+        if self._answer_tag is not None and response.status_code in (200, 304):
+            response["ETag"] = f'"{self._answer_tag}"'
+            patch_vary_headers(response, ("Accept", "Authorization", "Cookie"))
+        if self._answer_key is not None and isinstance(response, Response) and response.status_code == 200:
+            response.render()
+            headers = {name: response[name] for name in KEPT_HEADERS if response.has_header(name)}
+            cache.set(self._answer_key, (response.content, headers), settings.MEMBER_STATUS_CACHE_SECONDS)
+        return response
