@@ -71,6 +71,7 @@ INSTALLED_APPS = [
     "accounts",
     "commitments",
     "reports",
+    "bench",
 ]
 
 MIDDLEWARE = [

@@ -1,9 +1,11 @@
 """The secretariat's admin: every model, with the columns, filters and searches it works with."""
 
+import re
 from datetime import date
 from typing import Any
 
 from django.contrib import admin
+from django.core.exceptions import ValidationError
 from django.db.models import Count, QuerySet
 from django.forms import ModelForm
 from django.http import HttpRequest
@@ -37,8 +39,18 @@ class EndorsementInline(admin.TabularInline[m.Endorsement, m.MemberState]):
     fields = ("declaration", *SOURCED_FIELDS)
 
 
+class MemberStateForm(ModelForm[m.MemberState]):
+    def clean_iso_code(self) -> str:
+        code = str(self.cleaned_data["iso_code"])
+        # The database also accepts benchmark copies (FR07); a state entered by hand has an ISO code.
+        if not re.fullmatch(r"[A-Z]{2}", code) and code != self.initial.get("iso_code"):
+            raise ValidationError("Enter the two-letter ISO 3166-1 code; codes with digits are benchmark copies.")
+        return code
+
+
 @admin.register(m.MemberState)
 class MemberStateAdmin(admin.ModelAdmin[m.MemberState]):
+    form = MemberStateForm
     list_display = ("name", "iso_code", "member_since", "member_today", "eu_today", "commitment_count")
     search_fields = ("name", "iso_code", "listed_as")
     list_filter = ("memberships__joined_on", "memberships__joined_on_basis")

@@ -4,6 +4,7 @@ Each row is looked up by its natural key and written only when a value differs, 
 changes nothing and reports zero creations and zero updates.
 """
 
+import re
 from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
@@ -14,6 +15,8 @@ from commitments import models as m
 from commitments import reference as ref
 
 ModelT = TypeVar("ModelT", bound=models.Model)
+
+REFERENCE_CODE = re.compile(r"[A-Z]{2}")
 
 
 @dataclass
@@ -188,6 +191,9 @@ def _load_members(
     launch = declarations[ref.LAUNCH_DECLARATION]
     ministerial = declarations[ref.MINISTERIAL_DECLARATION]
     for member in ref.MEMBERS:
+        # The database also accepts benchmark copies (FR07); a real member's code is two letters.
+        if not REFERENCE_CODE.fullmatch(member.iso_code):
+            raise ValueError(f"{member.name}: a member's code is two capital letters, not {member.iso_code!r}.")
         state = _sync(
             m.MemberState,
             summary,
