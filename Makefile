@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install run test lint check pytest lock clean
+.PHONY: install run test lint check pytest bench lock clean
 
 $(STAMP): pyproject.toml requirements.lock
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -32,6 +32,12 @@ check: install
 
 pytest: install
 	$(BIN)/pytest
+
+## Benchmark on PostgreSQL and Redis with gunicorn as in production and wrk; writes bench/results.md.
+## BENCH_DURATION (s per run), BENCH_REPEAT, BENCH_CONNECTIONS, BENCH_SCALES, BENCH_PORT change the run.
+bench: install
+	command -v wrk >/dev/null || { sudo=$$([ "$$(id -u)" = 0 ] || echo sudo); $$sudo apt-get update && $$sudo apt-get install -y wrk; }
+	$(BIN)/python -m bench.run
 
 ## Refresh requirements.lock from a clean resolution of pyproject.toml.
 lock:

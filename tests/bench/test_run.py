@@ -1,0 +1,125 @@
+"""`python -m bench.run`: reading wrk's output and docker-compose's worker count."""
+
+import pytest
+
+from bench.run import BenchError, gunicorn_workers, parse_scales, parse_time_ms, parse_wrk
+
+WRK_OUTPUT = """\
+Running 5s test @ http://127.0.0.1:8765/api/v1/members/
+  2 threads and 16 connections
+  Thread Stats   Avg      Stdev     Max   +/- Stdev
+    Latency    12.31ms    4.02ms  61.20ms   80.12%
+    Req/Sec   652.10     51.33   760.00     71.00%
+  Latency Distribution
+     50%   11.84ms
+     75%   13.90ms
+     90%   16.02ms
+     99%   28.47ms
+  6502 requests in 5.01s, 9.71MB read
+Requests/sec:   1297.81
+Transfer/sec:      1.94MB
+"""
+
+
+def test_it_reads_the_rate_and_the_median_and_99th_percentile_latencies() -> None:
+    run = parse_wrk(WRK_OUTPUT)
+
+    assert run.requests_per_second == pytest.approx(1297.81)
+    assert run.p50_ms == pytest.approx(11.84)
+    assert run.p99_ms == pytest.approx(28.47)
+    assert run.requests == 6502
+
+
+@pytest.mark.parametrize(
+    ("text", "milliseconds"),
+    [("812.00us", 0.812), ("4.20ms", 4.2), ("1.03s", 1030.0), ("2.00m", 120_000.0), ("7ms", 7.0)],
+)
+def test_it_converts_each_latency_unit_to_milliseconds(text: str, milliseconds: float) -> None:
+    assert parse_time_ms(text) == pytest.approx(milliseconds)
+
+
+def test_it_refuses_a_latency_without_a_unit() -> None:
+    with pytest.raises(ValueError, match="not a wrk duration"):
+        parse_time_ms("12.5")
+
+
+def test_it_reads_latencies_in_seconds_and_microseconds() -> None:
+    output = WRK_OUTPUT.replace("11.84ms", "640.00us").replace("28.47ms", "1.20s")
+
+    run = parse_wrk(output)
+
+    assert run.p50_ms == pytest.approx(0.64)
+    assert run.p99_ms == pytest.approx(1200.0)
+
+
+def test_it_fails_on_error_answers() -> None:
+    output = WRK_OUTPUT.replace("Requests/sec", "  Non-2xx or 3xx responses: 17\nRequests/sec")
+
+    with pytest.raises(BenchError, match="17 answers were errors"):
+        parse_wrk(output)
+
+
+def test_it_fails_on_socket_errors() -> None:
+    output = WRK_OUTPUT.replace("Requests/sec", "  Socket errors: connect 0, read 3, write 0, timeout 0\nRequests/sec")
+
+    with pytest.raises(BenchError, match="socket errors"):
+        parse_wrk(output)
+
+
+def test_it_accepts_a_line_of_zero_socket_errors() -> None:
+    output = WRK_OUTPUT.replace("Requests/sec", "  Socket errors: connect 0, read 0, write 0, timeout 0\nRequests/sec")
+
+    assert parse_wrk(output).requests == 6502
+
+
+def test_it_fails_without_the_latency_distribution() -> None:
+    output = WRK_OUTPUT.replace("     50%   11.84ms\n", "")
+
+    with pytest.raises(BenchError, match="--latency"):
+        parse_wrk(output)
+
+
+def test_it_fails_when_no_request_completed() -> None:
+    output = WRK_OUTPUT.replace("6502 requests in", "0 requests in")
+
+    with pytest.raises(BenchError, match="no request completed"):
+        parse_wrk(output)
+
+
+COMPOSE = """\
+services:
+  web:
+    command: gunicorn alliance.wsgi --bind 0.0.0.0:8000 --workers ${WEB_WORKERS:-4} --access-logfile -
+  worker:
+    command: celery -A alliance worker --loglevel=INFO --concurrency=2
+"""
+
+
+def test_it_takes_the_worker_count_of_docker_compose_default() -> None:
+    assert gunicorn_workers(COMPOSE, {}) == 4
+
+
+def test_it_takes_the_worker_count_from_the_variable_as_compose_does() -> None:
+    assert gunicorn_workers(COMPOSE, {"WEB_WORKERS": "6"}) == 6
+    assert gunicorn_workers(COMPOSE, {"WEB_WORKERS": ""}) == 4  # `:-`: empty counts as unset
+
+
+@pytest.mark.parametrize("option", ["--workers 3", "--workers=3", "-w 3", "-w3", "--worker-class sync -w 3"])
+def test_it_reads_a_literal_worker_count(option: str) -> None:
+    assert gunicorn_workers(f"command: gunicorn alliance.wsgi {option} --bind 0.0.0.0:8000\n", {}) == 3
+
+
+def test_it_fails_without_a_gunicorn_worker_count() -> None:
+    with pytest.raises(BenchError, match="no gunicorn command"):
+        gunicorn_workers("command: gunicorn alliance.wsgi\n", {})
+
+
+def test_the_real_compose_file_has_a_worker_count() -> None:
+    from bench.run import COMPOSE_FILE
+
+    assert gunicorn_workers(COMPOSE_FILE.read_text(), {}) >= 1
+
+
+def test_it_reads_scales_in_order_without_repeats() -> None:
+    assert parse_scales("1,20") == [1, 20]
+    assert parse_scales(" 5, 1 ,5") == [5, 1]
