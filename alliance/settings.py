@@ -333,6 +333,10 @@ SPECTACULAR_SETTINGS = {
 # Production defaults; each can be relaxed from the environment (e.g. behind a TLS proxy that
 # already redirects, or for a local docker-compose run over plain HTTP).
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if env.bool("BEHIND_TLS_PROXY", default=False) else None
+if SECURE_PROXY_SSL_HEADER:
+    # The API's rate limits key on the client's address: behind the proxy, the one it appended to
+    # X-Forwarded-For, not whatever address a client wrote there itself.
+    REST_FRAMEWORK["NUM_PROXIES"] = 1
 SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=not DEBUG)
 SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
 SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=0 if DEBUG else 31_536_000)

@@ -10,6 +10,7 @@ before, so no earlier cached answer can be taken for a current one."""
 import time
 from typing import Any
 
+from django.apps import apps
 from django.core.cache import cache
 from django.db import transaction
 from django.db.models.signals import m2m_changed, post_delete, post_save
@@ -41,17 +42,20 @@ def data_changed() -> None:
     transaction.on_commit(bump_now)
 
 
-def _on_change(sender: Any, **_: Any) -> None:
-    meta = getattr(sender, "_meta", None)
-    if meta is not None and meta.app_label in _WATCHED:
-        data_changed()
-
-
-_WATCHED: set[str] = set()
+def _on_change(**_: Any) -> None:
+    data_changed()
 
 
 def watch(app_label: str) -> None:
-    """Bump on every save and delete of the app's models (and changes of their many-to-many)."""
-    _WATCHED.add(app_label)
-    for signal in (post_save, post_delete, m2m_changed):
-        signal.connect(_on_change, dispatch_uid=f"dataversion-{id(signal)}")
+    """Bump on every save and delete of the app's models (and changes of their many-to-many).
+
+    Connected per model: a receiver for every sender would cost every other model Django's fast
+    deletes (rows are loaded to be signalled when anything listens)."""
+    for model in apps.get_app_config(app_label).get_models():
+        post_save.connect(_on_change, sender=model, dispatch_uid=f"dataversion-save-{model._meta.label}")
+        post_delete.connect(_on_change, sender=model, dispatch_uid=f"dataversion-delete-{model._meta.label}")
+        for field in model._meta.local_many_to_many:
+            through = field.remote_field.through
+            m2m_changed.connect(
+                _on_change, sender=through, dispatch_uid=f"dataversion-m2m-{model._meta.label}-{field.name}"
+            )

@@ -95,6 +95,7 @@ def test_viewers_who_see_different_things_get_different_answers(
     own = ApiClient(key_for(contact)).get(FRANCE)
     secretariat = ApiClient(key_for(reviewer)).get(FRANCE)
     assert len({public["ETag"], own["ETag"], secretariat["ETag"]}) == 3
+
     def updates(answer) -> int:
         return sum(len(commitment["updates"]) for commitment in answer.json()["commitments"])
 

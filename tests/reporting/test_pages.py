@@ -259,9 +259,7 @@ def count_queries(client: Client, url: str) -> int:
     return len(captured)
 
 
-@pytest.mark.parametrize(
-    "page", ["home", "submission", "review", "review_queue", "completeness", "pledge", "overview"]
-)
+@pytest.mark.parametrize("page", ["home", "submission", "review", "review_queue", "completeness", "pledge", "overview"])
 def test_each_page_runs_a_bounded_number_of_queries_whatever_the_commitments(
     client: Client, contact: User, reviewer: User, draft: Submission, page: str, django_assert_max_num_queries
 ) -> None:
