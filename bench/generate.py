@@ -29,6 +29,7 @@ from django.db.models import Exists, OuterRef, Q
 from accounts.models import User
 from commitments import reference as ref
 from commitments.dataversion import data_changed
+from commitments.demo import yearly_cycle
 from commitments.history import changed, field_values
 from commitments.models import (
     Commitment,
@@ -611,20 +612,7 @@ def _explicit_timestamps() -> Iterator[None]:
 def _cycles() -> list[ReportingCycle]:
     """The reference's initial report, then one progress report a year, April to March."""
     cycles = [ReportingCycle.objects.get(name=INITIAL_REPORT)]
-    for year in PROGRESS_REPORT_YEARS:
-        # Named and dated as seed_demo names and dates its cycles, so that either reuses the other's.
-        period_start, period_end = date(year - 1, 4, 2), date(year, 4, 1)
-        cycle, _ = ReportingCycle.objects.get_or_create(
-            name=f"Progress report {year}",
-            defaults={
-                "period_start": period_start,
-                "period_end": period_end,
-                "opens_on": period_start,
-                "due_on": period_end,
-                "is_demo": True,
-            },
-        )
-        cycles.append(cycle)
+    cycles += [yearly_cycle(year)[0] for year in PROGRESS_REPORT_YEARS]
     return sorted(cycles, key=lambda c: c.due_on)
 
 

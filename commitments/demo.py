@@ -123,16 +123,28 @@ class DemoSummary:
     submissions_created: int = 0
 
 
-def _yearly_cycles(today: date) -> list[tuple[str, date, date]]:
-    """Yearly cycles after the initial report, each covering April to March, up to the one open today."""
-    cycles = []
-    year = 2014
-    while True:
-        period_start, period_end = date(year - 1, 4, 2), date(year, 4, 1)
-        cycles.append((f"Progress report {year}", period_start, period_end))
-        if period_end >= today:
-            return cycles
-        year += 1
+def yearly_cycle(year: int) -> tuple[ReportingCycle, bool]:
+    """The made-up progress report of `year` (April to March), created if missing; shared with the
+    benchmark data, so that either reuses the other's cycles."""
+    period_start, period_end = date(year - 1, 4, 2), date(year, 4, 1)
+    return ReportingCycle.objects.get_or_create(
+        name=f"Progress report {year}",
+        defaults={
+            "period_start": period_start,
+            "period_end": period_end,
+            "opens_on": period_start,
+            "due_on": period_end,
+            "is_demo": True,
+        },
+    )
+
+
+def _cycle_years(today: date) -> list[int]:
+    """Years of the cycles after the initial report, up to the one open today."""
+    years = [2014]
+    while date(years[-1], 4, 1) < today:
+        years.append(years[-1] + 1)
+    return years
 
 
 @transaction.atomic
@@ -184,18 +196,8 @@ def seed_demo(*, password: str, today: date, totp_key: str = DEMO_TOTP_KEY) -> D
         demo_emails = [SECRETARIAT_EMAIL, REVIEWER_EMAIL, *(contact_email(s.iso_code) for s in states)]
         User.objects.filter(email__in=demo_emails).update(password=encoded)
 
-    for name, period_start, period_end in _yearly_cycles(today):
-        _, created = ReportingCycle.objects.get_or_create(
-            name=name,
-            defaults={
-                "period_start": period_start,
-                "period_end": period_end,
-                "opens_on": period_start,
-                "due_on": period_end,
-                "is_demo": True,
-            },
-        )
-        summary.cycles_created += created
+    for year in _cycle_years(today):
+        summary.cycles_created += yearly_cycle(year)[1]
 
     targets = {t.code: t for t in PolicyTarget.objects.all()}
     goals = {g.code: g for g in OperationalGoal.objects.all()}

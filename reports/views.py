@@ -25,7 +25,7 @@ def _user(request: HttpRequest) -> User:
 
 def _list(request: HttpRequest, form: CompileForm | None, status: int = 200) -> HttpResponse:
     user = _user(request)
-    reports = reports_for(user).prefetch_related("files").order_by("-created_at", "-pk")[:LISTED]
+    reports = reports_for(user).order_by("-created_at", "-pk")[:LISTED]
     return render(
         request,
         "reports/list.html",

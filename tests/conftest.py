@@ -2,7 +2,7 @@ import importlib
 import time
 from collections.abc import Callable, Iterator
 from datetime import timedelta
-from typing import Any
+from typing import Any, TypeVar
 
 import pytest
 from django.conf import LazySettings
@@ -28,7 +28,9 @@ from commitments.models import (
 from commitments.reference.load import load_reference_data
 from commitments.services import progress_update_save, submission_start, submission_submit
 from tests.factories import CommitmentFactory, ReportingCycleFactory, SecretariatFactory, UserFactory
-from tests.worker import CeleryBeat, CeleryWorker
+from tests.worker import CeleryBeat, CeleryProcess, CeleryWorker
+
+P = TypeVar("P", bound=CeleryProcess)
 
 TEST_TOTP_KEY = "00112233445566778899aabbccddeeff00112233"
 
@@ -209,31 +211,27 @@ def submitted(draft: Submission, contact: User) -> Submission:
     return submission_submit(submission=draft, actor=contact)
 
 
-@pytest.fixture
-def celery_worker_factory() -> Iterator[Callable[..., CeleryWorker]]:
-    """Start real worker processes (with extra environment) for a test; stopped after it."""
-    workers: list[CeleryWorker] = []
+def _started_processes(kind: Callable[..., P]) -> Iterator[Callable[..., P]]:
+    """A factory of real Celery processes (with extra environment) for a test; stopped after it."""
+    started: list[P] = []
 
-    def start(**env: str) -> CeleryWorker:
-        worker = CeleryWorker(**env)
-        workers.append(worker)
-        return worker
+    def start(**env: str) -> P:
+        process = kind(**env)
+        started.append(process)
+        return process
 
     yield start
-    for worker in workers:
-        worker.stop()
+    for process in started:
+        process.stop()
+
+
+@pytest.fixture
+def celery_worker_factory() -> Iterator[Callable[..., CeleryWorker]]:
+    """Start real worker processes on the test database and this run's queue."""
+    yield from _started_processes(CeleryWorker)
 
 
 @pytest.fixture
 def celery_beat_factory() -> Iterator[Callable[..., CeleryBeat]]:
-    """Start Celery beat on the test database's schedule for a test; stopped after it."""
-    beats: list[CeleryBeat] = []
-
-    def start(**env: str) -> CeleryBeat:
-        beat = CeleryBeat(**env)
-        beats.append(beat)
-        return beat
-
-    yield start
-    for beat in beats:
-        beat.stop()
+    """Start Celery beat on the test database's schedule."""
+    yield from _started_processes(CeleryBeat)
