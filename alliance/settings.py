@@ -219,11 +219,16 @@ if REDIS_URL:
     }
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+# Sessions are read from the cache (and written to the database as well) when the cache is shared
+# by every process: that saves each signed-in request a query. A memory cache of one process could
+# keep a session that another process ended, so without Redis they are read from the database.
+SESSION_ENGINE = f"django.contrib.sessions.backends.{'cached_db' if REDIS_URL else 'db'}"
 
-# API answers (member status, commitments) cached under the data version every write bumps; off,
-# they are computed for every request (the ETag and 304 answers still come from the version).
-MEMBER_STATUS_CACHE = env.bool("MEMBER_STATUS_CACHE", default=True)
-MEMBER_STATUS_CACHE_SECONDS = env.int("MEMBER_STATUS_CACHE_SECONDS", default=3600)
+# API answers (member status, commitments) and the reporting pages' data (contact home, review
+# queue, completeness) cached under the data version every write bumps; off, they are computed for
+# every request (the API's ETag and 304 answers still come from the version).
+ANSWER_CACHE = env.bool("ANSWER_CACHE", default=True)
+ANSWER_CACHE_SECONDS = env.int("ANSWER_CACHE_SECONDS", default=3600)
 
 # --- Celery ---------------------------------------------------------------------------------
 # Redis when configured; otherwise kombu's filesystem transport, which needs no server, so that

@@ -6,7 +6,7 @@ the time and memory a report compile takes, written to bench/results.md.
 2. On the first scale's database: a national contact of France and a secretariat reviewer with
    an authenticator, signed in by sessions written straight into the session store.
 3. gunicorn as docker-compose runs it (DEBUG off, the same worker count), twice: with the API
-   answers cached, and without (`MEMBER_STATUS_CACHE=false`, the "cold" members list). wrk loads
+   answers cached, and without (`ANSWER_CACHE=false`, the "cold" members list). wrk loads
    one endpoint at a time, every endpoint once per repetition, in a rotating order; the ceiling is
    a constant JSON answer through the same middleware and DRF classes (bench/urls.py).
 4. The SQL queries of one request to each endpoint, counted in-process, cache off and on.
@@ -45,6 +45,7 @@ MANAGE = str(ROOT / "manage.py")
 # Variables of the environment that would change what is measured: the run sets its own values
 # or leaves production's defaults.
 DROPPED_VARIABLES = (
+    "ANSWER_CACHE_SECONDS",
     "API_THROTTLE_ANONYMOUS",
     "API_THROTTLE_KEY",
     "CACHE_KEY_PREFIX",
@@ -52,7 +53,6 @@ DROPPED_VARIABLES = (
     "CONN_MAX_AGE",
     "DATA_UPLOAD_MAX_MEMORY_SIZE",
     "LOG_LEVEL",
-    "MEMBER_STATUS_CACHE_SECONDS",
     "REPORT_COMPILE_TIME_LIMIT",
     "SECURE_SSL_REDIRECT",
     "SESSION_ABSOLUTE_TIMEOUT",
@@ -344,7 +344,7 @@ class Bench:
             DATABASE_URL=f"{self.options.postgres}/{database_name(scale)}",
             REDIS_URL=self.options.redis,
             CELERY_TASK_DEFAULT_QUEUE=self.queue,
-            MEMBER_STATUS_CACHE="true" if cache else "false",
+            ANSWER_CACHE="true" if cache else "false",
             STATIC_ROOT=str(self.tmp / "static"),
             MEDIA_ROOT=str(self.tmp / "media"),
             VAR_DIR=str(self.tmp / "var"),
@@ -472,7 +472,7 @@ class Endpoint:
     label: str
     path: str
     viewer: str = "anonymous"  # or "contact", "secretariat"
-    cold: bool = False  # served with MEMBER_STATUS_CACHE off
+    cold: bool = False  # served with ANSWER_CACHE off
     conditional: bool = False  # sent with the ETag of a first answer: must answer 304
     target: float | None = None  # least share of the ceiling's requests per second
     fallback: str = ""  # measured instead if the page is not there yet (404)
@@ -645,7 +645,7 @@ def count_queries(targets: Sequence[Target]) -> dict[str, tuple[int, int]]:
             continue
         measured = []
         for cache in (False, True):
-            with override_settings(MEMBER_STATUS_CACHE=cache):
+            with override_settings(ANSWER_CACHE=cache):
                 client = Client(HTTP_HOST="127.0.0.1")
                 client.get(target.path, headers=target.headers)
                 with CaptureQueriesContext(connection) as queries:
@@ -900,7 +900,7 @@ def _where_and_how(results: Results) -> list[str]:
         "",
         f"Endpoints are served by gunicorn (`alliance.wsgi`, settings `bench.settings`: production's plus "
         f"`/bench/ceiling/`) with DEBUG off, on the scale-{options.scales[0]} database, on 127.0.0.1. "
-        "The cold members list comes from a second gunicorn with `MEMBER_STATUS_CACHE=false`. "
+        "The cold members list comes from a second gunicorn with `ANSWER_CACHE=false`. "
         "Each run is `wrk -t2 -c<connections> -d<duration>s --latency --timeout 30s` with "
         "`X-Forwarded-Proto: https`; a small Lua script gives each request another `X-Forwarded-For` "
         "address, as many clients behind the proxy would have, so that the API's per-address throttle "

@@ -1,5 +1,5 @@
-"""A version of the Alliance's data that every write bumps: what API answers are cached under and
-what their ETags are made of.
+"""A version of the Alliance's data that every write bumps: what API answers and pages are cached
+under and what the API's ETags are made of.
 
 Every save or delete of a model of this app bumps it once the transaction commits (bumping before
 would let a reader cache the old data under the new version). Bulk writes that send no signals
@@ -7,13 +7,19 @@ would let a reader cache the old data under the new version). Bulk writes that s
 (Redis in production); if it is lost, it starts again from the clock, never from a value used
 before, so no earlier cached answer can be taken for a current one."""
 
+import hashlib
 import time
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 from django.apps import apps
+from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
 from django.db.models.signals import m2m_changed, post_delete, post_save
+from django.utils import timezone
+
+T = TypeVar("T")
 
 KEY = "alliance:data-version"
 
@@ -40,6 +46,23 @@ def bump_now() -> None:
 def data_changed() -> None:
     """Bump the version when the current transaction commits (at once outside a transaction)."""
     transaction.on_commit(bump_now)
+
+
+def cached(name: str, *parts: object, build: Callable[[], T]) -> T:
+    """What `build()` returns for `name` and `parts`, kept in the cache until the data changes or
+    the day does (statuses such as "late" are as of today). Built every time with ANSWER_CACHE off.
+
+    The version is read before anything is built: a write committed while building bumps it, so
+    what was built then is never taken for what follows the write."""
+    if not settings.ANSWER_CACHE:
+        return build()
+    words = [str(data_version()), timezone.localdate().isoformat(), name, *map(str, parts)]
+    key = "alliance:versioned:" + hashlib.sha256("|".join(words).encode()).hexdigest()
+    value: T | None = cache.get(key)
+    if value is None:
+        value = build()
+        cache.set(key, value, settings.ANSWER_CACHE_SECONDS)
+    return value
 
 
 def _on_change(**_: Any) -> None:

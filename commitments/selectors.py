@@ -4,11 +4,13 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
+from django.db import connection
 from django.db.models import (
     BooleanField,
     Case,
     Count,
     Exists,
+    F,
     Max,
     OuterRef,
     Prefetch,
@@ -17,8 +19,9 @@ from django.db.models import (
     Subquery,
     Value,
     When,
+    Window,
 )
-from django.db.models.functions import Coalesce
+from django.db.models.functions import Coalesce, RowNumber
 
 from .models import (
     Commitment,
@@ -126,8 +129,17 @@ def contact_cycles(*, member_state: MemberState, today: date) -> list[CycleRow]:
 
 def current_cycle(*, today: date) -> ReportingCycle | None:
     """The cycle open today, else the most recent one that has opened."""
-    open_now = ReportingCycle.objects.filter(opens_on__lte=today, due_on__gte=today).order_by("due_on").first()
-    return open_now or ReportingCycle.objects.filter(opens_on__lte=today).order_by("-due_on").first()
+    open_now = Q(due_on__gte=today)
+    # One query: open cycles first, the soonest due of them; else the latest due.
+    return (
+        ReportingCycle.objects.filter(opens_on__lte=today)
+        .order_by(
+            Case(When(open_now, then=Value(0)), default=Value(1)),
+            Case(When(open_now, then=F("due_on"))).asc(nulls_last=True),
+            "-due_on",
+        )
+        .first()
+    )
 
 
 @dataclass(frozen=True)
@@ -191,6 +203,21 @@ def members_as_of(*, day: date) -> QuerySet[MemberState]:
     )
 
 
+def latest_accepted_updates(
+    updates: QuerySet[ProgressUpdate], commitments: QuerySet[Commitment], *, distinct_on: bool | None = None
+) -> QuerySet[ProgressUpdate]:
+    """Of `updates`, each commitment's latest accepted one (by acceptance, then the newest row).
+
+    One query: PostgreSQL's DISTINCT ON where the database has it (the fastest here), else a
+    window ranking the updates of each commitment."""
+    accepted = updates.filter(submission__status=Submission.Status.ACCEPTED, commitment__in=commitments)
+    if distinct_on if distinct_on is not None else connection.features.can_distinct_on_fields:
+        return accepted.order_by("commitment_id", "-submission__accepted_at", "-pk").distinct("commitment_id")
+    newest_first = [F("submission__accepted_at").desc(), F("pk").desc()]
+    ranked = accepted.annotate(rank=Window(RowNumber(), partition_by=F("commitment_id"), order_by=newest_first))
+    return ranked.filter(rank=1)
+
+
 def member_status(
     *, member_ids: list[int], commitments: QuerySet[Commitment], updates: QuerySet[ProgressUpdate], today: date
 ) -> dict[int, dict[str, Any]]:
@@ -220,16 +247,15 @@ def member_status(
         summary["by_status"][row["status"]] += row["n"]
 
     # Completion: the latest accepted progress of each commitment (0 where none), averaged.
-    latest = (
-        updates.filter(commitment=OuterRef("pk"), submission__status=Submission.Status.ACCEPTED)
-        .order_by("-submission__accepted_at", "-pk")
-        .values("completion_percent")[:1]
-    )
-    percents: dict[int, list[int]] = {}
-    for member_id, percent in visible.annotate(latest=Subquery(latest)).values_list("member_state_id", "latest"):
-        percents.setdefault(member_id, []).append(percent or 0)
-    for member_id, values in percents.items():
-        result[member_id]["completion_percent"] = round(sum(values) / len(values), 1)
+    sums: dict[int, int] = {}
+    for member_id, percent in latest_accepted_updates(updates, visible).values_list(
+        "commitment__member_state_id", "completion_percent"
+    ):
+        sums[member_id] = sums.get(member_id, 0) + (percent or 0)
+    for member_id, summary in result.items():
+        total = summary["commitments"]["total"]
+        if total:
+            summary["completion_percent"] = round(sums.get(member_id, 0) / total, 1)
 
     cycle = current_cycle(today=today)
     if cycle is not None:

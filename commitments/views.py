@@ -10,13 +10,14 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import QuerySet
 from django.http import FileResponse, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
 from accounts.models import User
 
-from . import permissions, selectors, services
+from . import dataversion, permissions, selectors, services
 from .diffs import diff_snapshots
 from .filtersets import SubmissionFilter
 from .forms import (
@@ -79,8 +80,13 @@ def home(request: HttpRequest) -> HttpResponse:
     if not permissions.is_contact(user) or user.member_state is None:
         raise PermissionDenied("This account has no member state to report for.")
     today = timezone.localdate()
-    rows = selectors.contact_cycles(member_state=user.member_state, today=today)
-    return render(request, "commitments/home.html", {"rows": rows, "member_state": user.member_state, "today": today})
+    member_state = user.member_state
+    rows = dataversion.cached(
+        "contact-cycles",
+        member_state.pk,
+        build=lambda: selectors.contact_cycles(member_state=member_state, today=today),
+    )
+    return render(request, "commitments/home.html", {"rows": rows, "member_state": member_state, "today": today})
 
 
 @login_required
@@ -391,34 +397,43 @@ def _completeness_context(cycle: ReportingCycle | None, today: date) -> dict[str
 def completeness(request: HttpRequest) -> HttpResponse:
     """Where each member state's report stands in a cycle."""
     _require_reviewer(request)
-    today = timezone.localdate()
-    cycles, cycle = _chosen_cycle(request, today)
-    context = {"cycles": cycles, "cycle": cycle, **_completeness_context(cycle, today)}
-    return render(request, "commitments/completeness.html", context)
+
+    def build() -> dict[str, Any]:
+        today = timezone.localdate()
+        cycles, cycle = _chosen_cycle(request, today)
+        context = {"cycles": cycles, "cycle": cycle, **_completeness_context(cycle, today)}
+        return {"cycle": cycle, "content": render_to_string("commitments/completeness_content.html", context)}
+
+    # The same for every reviewer (no token or name in it): kept until the data changes.
+    page = dataversion.cached("completeness-page", request.GET.urlencode(), build=build)
+    return render(request, "commitments/completeness.html", page)
 
 
 @login_required
 @require_GET
 def review_queue(request: HttpRequest) -> HttpResponse:
     _require_reviewer(request)
-    today = timezone.localdate()
-    cycles, cycle = _chosen_cycle(request, today)
-    submissions: QuerySet[Submission] = selectors.submissions_with_progress(
-        Submission.objects.filter(cycle=cycle), today=today
-    ).order_by("member_state__name")
-    filters = SubmissionFilter(request.GET or None, queryset=submissions)
-    return render(
-        request,
-        "commitments/review_queue.html",
-        {
+
+    def build() -> dict[str, Any]:
+        today = timezone.localdate()
+        cycles, cycle = _chosen_cycle(request, today)
+        submissions: QuerySet[Submission] = selectors.submissions_with_progress(
+            Submission.objects.filter(cycle=cycle), today=today
+        ).order_by("member_state__name")
+        filters = SubmissionFilter(request.GET or None, queryset=submissions)
+        context = {
             "cycles": cycles,
             "cycle": cycle,
             "filter": filters,
             # Values that do not validate are left out of the filtering (and shown as errors).
             "submissions": filters.qs,
             **_completeness_context(cycle, today),
-        },
-    )
+        }
+        return {"cycle": cycle, "content": render_to_string("commitments/review_queue_content.html", context)}
+
+    # The same for every reviewer (no token or name in it): kept until the data changes.
+    page = dataversion.cached("review-queue-page", request.GET.urlencode(), build=build)
+    return render(request, "commitments/review_queue.html", page)
 
 
 def _previous_accepted(submission: Submission) -> SubmissionSnapshot | None:

@@ -57,7 +57,7 @@ class VersionedAnswers:
         etag = f'"{tag}"'
         if etag in parse_etags(request.headers.get("If-None-Match", "")):
             return HttpResponseNotModified(headers={"ETag": etag})
-        if settings.MEMBER_STATUS_CACHE:
+        if settings.ANSWER_CACHE:
             key = f"api-answer:{tag}"
             hit = cache.get(key)
             if hit is not None:
@@ -74,5 +74,5 @@ class VersionedAnswers:
         if self._answer_key is not None and isinstance(response, Response) and response.status_code == 200:
             response.render()
             headers = {name: response[name] for name in KEPT_HEADERS if response.has_header(name)}
-            cache.set(self._answer_key, (response.content, headers), settings.MEMBER_STATUS_CACHE_SECONDS)
+            cache.set(self._answer_key, (response.content, headers), settings.ANSWER_CACHE_SECONDS)
         return response

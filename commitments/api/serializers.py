@@ -46,6 +46,10 @@ class MemberStatusSerializer(serializers.Serializer[Any]):
     last_accepted_at = serializers.DateTimeField(allow_null=True)
 
 
+_DATE = serializers.DateField()
+_DATETIME = serializers.DateTimeField()
+
+
 class MemberSerializer(serializers.ModelSerializer[MemberState]):
     joined_on = serializers.DateField(read_only=True)
     left_on = serializers.DateField(read_only=True, allow_null=True)
@@ -58,8 +62,16 @@ class MemberSerializer(serializers.ModelSerializer[MemberState]):
 
     @extend_schema_field(MemberStatusSerializer)
     def get_status(self, member: MemberState) -> dict[str, Any]:
+        # The summary is plain data already; building a nested serializer for each member cost
+        # more than the rest of the list. Only the dates need the API's format.
         status: dict[str, Any] = self.context["status"][member.pk]
-        return MemberStatusSerializer(status).data
+        cycle = status["current_cycle"]
+        accepted = status["last_accepted_at"]
+        return {
+            **status,
+            "current_cycle": cycle and {**cycle, "due_on": _DATE.to_representation(cycle["due_on"])},
+            "last_accepted_at": accepted and _DATETIME.to_representation(accepted),
+        }
 
 
 class MembershipSerializer(serializers.ModelSerializer[Membership]):

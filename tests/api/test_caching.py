@@ -120,7 +120,7 @@ def test_a_lost_counter_never_comes_back_to_an_old_version() -> None:
 def test_without_the_cache_answers_are_computed_each_time_and_304_still_works(
     anonymous_api: ApiClient, settings
 ) -> None:
-    settings.MEMBER_STATUS_CACHE = False
+    settings.ANSWER_CACHE = False
     first = anonymous_api.get(MEMBERS)
     with CaptureQueriesContext(connection) as queries:
         second = anonymous_api.get(MEMBERS)

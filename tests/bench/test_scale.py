@@ -97,7 +97,7 @@ def generate_and_analyze(*, scale: int) -> None:
 
 @pytest.mark.timeout(900)
 def test_every_list_and_page_runs_the_same_queries_at_scale_20_as_at_scale_1(reviewer: User, settings) -> None:
-    settings.MEMBER_STATUS_CACHE = False  # count the queries of computing the answers
+    settings.ANSWER_CACHE = False  # count the queries of computing the answers
     generate_and_analyze(scale=1)
     assert MemberState.objects.count() >= 54
     at_1 = query_counts(clients_for(reviewer))

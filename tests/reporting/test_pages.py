@@ -7,9 +7,9 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from accounts.models import User
-from commitments import services
+from commitments import dataversion, services
 from commitments.models import Commitment, MemberState, PolicyTarget, ProgressUpdate, Submission
-from tests.conftest import fill_all
+from tests.conftest import VerifiedClient, fill_all
 from tests.factories import CommitmentFactory
 
 
@@ -253,6 +253,7 @@ def page_url(page: str, draft: Submission) -> str:
 
 def count_queries(client: Client, url: str) -> int:
     client.get(url)  # the first request of a session does one-off work (session, user)
+    dataversion.bump_now()  # what a write does: the page is built again, not taken from the cache
     with CaptureQueriesContext(connection) as captured:
         response = client.get(url)
     assert response.status_code == 200, url
@@ -328,3 +329,37 @@ def test_the_completeness_page_shows_where_each_member_stands(
     assert "Not started: 53" in html
     client.force_login(contact)
     assert client.get(reverse("commitments:completeness")).status_code == 403
+
+
+@pytest.mark.parametrize("page", ["home", "review_queue", "completeness"])
+def test_a_page_is_built_once_per_data_version(
+    client: Client, contact: User, reviewer: User, draft: Submission, page: str
+) -> None:
+    client.force_login(contact if page == "home" else reviewer)
+    url = page_url(page, draft)
+    built = count_queries(client, url)
+    with CaptureQueriesContext(connection) as captured:
+        again = client.get(url)
+    assert again.status_code == 200
+    # Only the session's user (and the reviewer's permissions and device) are read again.
+    assert len(captured) <= 4 < built, [q["sql"] for q in captured.captured_queries]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_write_is_on_the_pages_at_the_next_request(
+    contact: User, reviewer: User, submitted: Submission, django_capture_on_commit_callbacks
+) -> None:
+    """Transactional: the version is bumped when the write commits, as in production."""
+    secretariat, national = VerifiedClient(), VerifiedClient()
+    secretariat.force_login(reviewer)
+    national.force_login(contact)
+    queue = reverse("commitments:review_queue") + f"?cycle={submitted.cycle_id}"
+    completeness = reverse("commitments:completeness") + f"?cycle={submitted.cycle_id}"
+    home = reverse("commitments:home")
+    assert "Submitted: 1" in secretariat.get(completeness).content.decode()
+    assert "Waiting for review" in national.get(home).content.decode()
+    assert 'status-submitted">Submitted' in secretariat.get(queue).content.decode()
+    services.submission_accept(submission=submitted, actor=reviewer, seen_version=submitted.version)
+    assert "Accepted: 1" in secretariat.get(completeness).content.decode()
+    assert "Waiting for review" not in national.get(home).content.decode()
+    assert 'status-accepted">Accepted' in secretariat.get(queue).content.decode()
