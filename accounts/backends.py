@@ -2,8 +2,6 @@
 
 from typing import Any
 
-from django.contrib.auth.backends import BaseBackend
-
 from .models import User
 
 REVIEWER_PERMISSIONS = frozenset(
@@ -19,7 +17,13 @@ REVIEWER_PERMISSIONS = frozenset(
 ADMIN_APPS = frozenset({"accounts", "commitments", "reports", "django_celery_beat"})
 
 
-class RoleBackend(BaseBackend):
+class RoleBackend:
+    """Grants rights only; it neither signs people in nor loads them (no `get_user`), so that the
+    model backend stays the one that sessions name."""
+
+    def authenticate(self, request: Any, **credentials: Any) -> None:
+        return None
+
     def has_perm(self, user_obj: Any, perm: str, obj: Any = None) -> bool:
         if not isinstance(user_obj, User) or not user_obj.is_active:
             return False
