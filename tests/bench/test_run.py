@@ -1,8 +1,24 @@
-"""`python -m bench.run`: reading wrk's output and docker-compose's worker count."""
+"""`python -m bench.run`: reading wrk's output and docker-compose's worker count; the verdicts."""
+
+from pathlib import Path
 
 import pytest
 
-from bench.run import BenchError, gunicorn_workers, parse_scales, parse_time_ms, parse_wrk
+from bench.run import (
+    ENDPOINTS,
+    BenchError,
+    Load,
+    LoadRun,
+    Options,
+    Results,
+    ScaleData,
+    Target,
+    gunicorn_workers,
+    markdown,
+    parse_scales,
+    parse_time_ms,
+    parse_wrk,
+)
 
 WRK_OUTPUT = """\
 Running 5s test @ http://127.0.0.1:8765/api/v1/members/
@@ -123,3 +139,32 @@ def test_the_real_compose_file_has_a_worker_count() -> None:
 def test_it_reads_scales_in_order_without_repeats() -> None:
     assert parse_scales("1,20") == [1, 20]
     assert parse_scales(" 5, 1 ,5") == [5, 1]
+
+
+def _results(cold_rate: float, ceiling_rate: float = 1000.0) -> Results:
+    endpoints = {e.key: e for e in ENDPOINTS}
+    targets = [Target(endpoints[key], 8765, endpoints[key].path, {}, 200) for key in ("ceiling", "members-cold")]
+    runs = {
+        "ceiling": [LoadRun(ceiling_rate, 12.0, 20.0, 5000)],
+        "members-cold": [LoadRun(cold_rate, 16 / cold_rate * 1000, 32 / cold_rate * 1000, 500)],
+    }
+    options = Options(5, 1, 16, [1], 8765, "postgres://x", "redis://x", Path("results.md"))
+    load = Load(targets, runs, [["ceiling", "members-cold"]], {"warm": 90.0, "cold": 95.0}, (0.1, 0.2))
+    return Results({"cores": "2"}, options, [ScaleData(1, "alliance_bench", 3.0)], load, {}, [])
+
+
+def test_a_missed_target_is_reported_with_its_margin_and_why() -> None:
+    text = markdown(_results(cold_rate=60.0))
+    line = next(line for line in text.splitlines() if "members list, cold" in line and line.startswith("- "))
+    assert line.startswith("- **missed**")
+    assert "0.06 (margin -0.04)" in line
+    assert "Why: every request computes the status" in line
+    p99 = next(line for line in text.splitlines() if line.startswith("- **missed**: p99"))
+    assert "only above about 160 req/s" in p99
+
+
+def test_a_met_target_says_no_why() -> None:
+    text = markdown(_results(cold_rate=150.0))
+    line = next(line for line in text.splitlines() if "members list, cold" in line and line.startswith("- "))
+    assert line.startswith("- met")
+    assert "Why" not in line
