@@ -489,7 +489,7 @@ COMPILE_WHY = (
     "the PDF is about 90% of a compile, and WeasyPrint's layout does not cost the same per page in a "
     "longer document: for every page it goes over the styles of the whole document (the margin boxes' "
     "cascade), so a page costs about 41 ms in the 108 pages of scale 1 and about 45 ms in the 2,100 of "
-    "scale 20 (measured alone, collector off); the other steps grow 13 to 22 times"
+    "scale 20 (measured alone, collector off); the other steps grow 15 to 20 times"
 )
 PAGE_WHY = (
     "a signed-in page reads the session's person (and their country or authenticator) and renders the "
