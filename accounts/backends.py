@@ -1,6 +1,9 @@
-"""Permissions that follow from a person's role, so that rights are checked with has_perm()."""
+"""Who is signed in, and the permissions that follow from a person's role (so that rights are
+checked with has_perm())."""
 
 from typing import Any
+
+from django.contrib.auth.backends import ModelBackend
 
 from .models import User
 
@@ -37,3 +40,12 @@ class RoleBackend:
         if not isinstance(user_obj, User) or not user_obj.is_active:
             return False
         return user_obj.role == User.Role.SECRETARIAT_ADMIN and app_label in ADMIN_APPS
+
+
+class AccountBackend(ModelBackend):
+    """Django's model backend, loading the signed-in person with their member state, which every
+    page of a national contact shows: one query fewer on each of their requests."""
+
+    def get_user(self, user_id: Any) -> User | None:
+        user = User._default_manager.select_related("member_state").filter(pk=user_id).first()
+        return user if user is not None and self.user_can_authenticate(user) else None

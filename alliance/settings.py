@@ -146,7 +146,7 @@ AUTHENTICATION_BACKENDS = [
     # Before the model backend: the role grants the secretariat's rights without the two queries
     # of per-user and group permissions (still asked when the role grants nothing).
     "accounts.backends.RoleBackend",
-    "django.contrib.auth.backends.ModelBackend",
+    "accounts.backends.AccountBackend",  # Django's model backend, with the person's member state
 ]
 LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "commitments:home"

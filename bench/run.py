@@ -452,7 +452,7 @@ def session_cookie(user: "User") -> str:
     store = import_module(settings.SESSION_ENGINE).SessionStore()
     now = time.time()
     store[SESSION_KEY] = str(user.pk)
-    store[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
+    store[BACKEND_SESSION_KEY] = "accounts.backends.AccountBackend"
     store[HASH_SESSION_KEY] = user.get_session_auth_hash()
     store["signed_in_at"] = store["last_seen"] = now
     device = TOTPDevice.objects.filter(user=user, confirmed=True).first()
