@@ -1,5 +1,6 @@
 """Pages of the reporting workflow. Each view parses input, calls a service or selector, renders."""
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -392,21 +393,30 @@ def _completeness_context(cycle: ReportingCycle | None, today: date) -> dict[str
     }
 
 
+def _shared_page(
+    request: HttpRequest, page: str, content: str, context: Callable[[date], dict[str, Any]]
+) -> HttpResponse:
+    """A secretariat page whose content is the same for every reviewer (no token or name in it):
+    built once per query string and kept until the data changes."""
+
+    def build() -> dict[str, Any]:
+        values = context(timezone.localdate())
+        return {"cycle": values["cycle"], "content": render_to_string(content, values)}
+
+    return render(request, page, dataversion.cached(content, request.GET.urlencode(), build=build))
+
+
 @login_required
 @require_GET
 def completeness(request: HttpRequest) -> HttpResponse:
     """Where each member state's report stands in a cycle."""
     _require_reviewer(request)
 
-    def build() -> dict[str, Any]:
-        today = timezone.localdate()
+    def context(today: date) -> dict[str, Any]:
         cycles, cycle = _chosen_cycle(request, today)
-        context = {"cycles": cycles, "cycle": cycle, **_completeness_context(cycle, today)}
-        return {"cycle": cycle, "content": render_to_string("commitments/completeness_content.html", context)}
+        return {"cycles": cycles, "cycle": cycle, **_completeness_context(cycle, today)}
 
-    # The same for every reviewer (no token or name in it): kept until the data changes.
-    page = dataversion.cached("completeness-page", request.GET.urlencode(), build=build)
-    return render(request, "commitments/completeness.html", page)
+    return _shared_page(request, "commitments/completeness.html", "commitments/completeness_content.html", context)
 
 
 @login_required
@@ -414,14 +424,13 @@ def completeness(request: HttpRequest) -> HttpResponse:
 def review_queue(request: HttpRequest) -> HttpResponse:
     _require_reviewer(request)
 
-    def build() -> dict[str, Any]:
-        today = timezone.localdate()
+    def context(today: date) -> dict[str, Any]:
         cycles, cycle = _chosen_cycle(request, today)
         submissions: QuerySet[Submission] = selectors.submissions_with_progress(
             Submission.objects.filter(cycle=cycle), today=today
         ).order_by("member_state__name")
         filters = SubmissionFilter(request.GET or None, queryset=submissions)
-        context = {
+        return {
             "cycles": cycles,
             "cycle": cycle,
             "filter": filters,
@@ -429,11 +438,8 @@ def review_queue(request: HttpRequest) -> HttpResponse:
             "submissions": filters.qs,
             **_completeness_context(cycle, today),
         }
-        return {"cycle": cycle, "content": render_to_string("commitments/review_queue_content.html", context)}
 
-    # The same for every reviewer (no token or name in it): kept until the data changes.
-    page = dataversion.cached("review-queue-page", request.GET.urlencode(), build=build)
-    return render(request, "commitments/review_queue.html", page)
+    return _shared_page(request, "commitments/review_queue.html", "commitments/review_queue_content.html", context)
 
 
 def _previous_accepted(submission: Submission) -> SubmissionSnapshot | None:
