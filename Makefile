@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install run test lint check pytest bench lock clean
+.PHONY: install run test test-fast lint check pytest browser-flow bench lock clean
 
 $(STAMP): pyproject.toml requirements.lock
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -32,6 +32,15 @@ check: install
 
 pytest: install
 	$(BIN)/pytest
+
+## The inner loop: everything but the browser, real-worker and slow tests (`make test` runs them all).
+test-fast: install
+	$(BIN)/pytest -m "not browser and not worker and not slow" -q
+
+## The whole browser flow of a report, 20 times in a row with Chromium's CPU throttled.
+browser-flow: install
+	BROWSER_FLOW_RUNS=$${BROWSER_FLOW_RUNS:-20} $(BIN)/pytest -q \
+		"tests/browser/test_reporting_flow.py::test_report_is_written_returned_revised_and_accepted"
 
 ## Benchmark on PostgreSQL and Redis with gunicorn as in production and wrk; writes bench/results.md.
 ## BENCH_DURATION (s per run), BENCH_REPEAT, BENCH_CONNECTIONS, BENCH_SCALES, BENCH_PORT change the run.

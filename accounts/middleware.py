@@ -9,6 +9,7 @@ from django.contrib.auth.models import AnonymousUser
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect
 from django.urls import Resolver404, resolve, reverse
+from django.utils.translation import gettext as _
 
 from .models import User
 from .security_log import security_event
@@ -19,7 +20,9 @@ SECOND_FACTOR_EXEMPT = {
     "accounts:logout",
     "accounts:verify",
     "accounts:two_factor_setup",
+    "accounts:session",
     "healthz",
+    "favicon",
 }
 
 Handler = Callable[[HttpRequest], HttpResponse]
@@ -58,7 +61,9 @@ class SessionTimeoutMiddleware:
                 request.session.flush()
                 request.user = AnonymousUser()
                 if _wants_json(request):
-                    return JsonResponse({"detail": "Your session has expired. Sign in again."}, status=401)
+                    return JsonResponse(
+                        {"detail": _("Your session has expired. Sign in again."), "code": "signed_out"}, status=401
+                    )
                 messages.info(request, "Your session expired. Sign in again to continue.")
                 return redirect(f"{reverse('accounts:login')}?next={request.get_full_path()}")
             if now - last_seen > 60 or "last_seen" not in request.session:
@@ -90,11 +95,29 @@ class SecondFactorMiddleware:
                 security_event("access_refused", request, status=302, reason="second factor not given", view=name)
                 request._security_logged = True  # type: ignore[attr-defined]
                 if _wants_json(request):
-                    return JsonResponse({"detail": "Give your second factor first."}, status=403)
+                    return JsonResponse(
+                        {"detail": _("Give your second factor first."), "code": "second_factor"}, status=403
+                    )
                 has_device = bool(request.session.get("second_factor_enrolled"))
                 target = "accounts:verify" if has_device else "accounts:two_factor_setup"
                 return redirect(f"{reverse(target)}?next={request.get_full_path()}")
         return self.get_response(request)
+
+
+class FetchSignInMiddleware:
+    """A page's script (X-Requested-With: fetch) that meets the sign-in redirect gets 401 and JSON
+    instead: a redirect to an HTML page is followed silently by fetch() and would look like a
+    lost connection, so a page could not tell its person that they were signed out."""
+
+    def __init__(self, get_response: Handler) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        to_sign_in = response.status_code == 302 and response.get("Location", "").startswith(reverse("accounts:login"))
+        if to_sign_in and request.headers.get("X-Requested-With") == "fetch":
+            return JsonResponse({"detail": _("You are signed out. Sign in again."), "code": "signed_out"}, status=401)
+        return response
 
 
 class RefusedAccessLogMiddleware:

@@ -13,17 +13,21 @@ from django.contrib.auth import login as auth_login
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
+from django.middleware.csrf import get_token
 from django.shortcuts import redirect, render
 from django.urls import reverse, reverse_lazy
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.safestring import mark_safe
+from django.utils.translation import gettext as _
+from django.views.csrf import csrf_failure as default_csrf_failure
 from django.views.decorators.http import require_http_methods, require_POST
 from django_otp import login as otp_login
 from django_otp import match_token
 
 from . import services
 from .forms import CodeForm, NewPasswordForm, SignInForm
+from .middleware import second_factor_required
 from .models import User
 from .security_log import security_event
 
@@ -185,6 +189,37 @@ def invitation(request: HttpRequest, token: str) -> HttpResponse:
         return redirect("accounts:login")
     status = 400 if request.method == "POST" else 200
     return render(request, "accounts/invitation.html", {"form": form, "invitation": found}, status=status)
+
+
+@require_http_methods(["GET"])
+def session_state(request: HttpRequest) -> JsonResponse:
+    """Whether this browser is signed in (second factor included), as whom, and a CSRF token for
+    its forms: a page whose session ended asks here until its person has signed in again (in
+    another tab), then sends what it kept with the new token."""
+    user = request.user
+    signed_in = isinstance(user, User) and user.is_authenticated
+    ready = signed_in and not (second_factor_required(request) and not user.is_verified())  # type: ignore[union-attr]
+    state = {"signed_in": signed_in, "ready": ready, "user": user.pk if signed_in else None}
+    response = JsonResponse({**state, "csrf_token": get_token(request)})
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+@login_required
+@require_http_methods(["GET"])
+def signed_in(request: HttpRequest) -> HttpResponse:
+    """Where "Sign in again" (opened in a new tab by a page whose session ended) lands."""
+    return render(request, "accounts/signed_in.html")
+
+
+def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
+    """A refused CSRF token: JSON for a page's script (which then fetches a new token and sends
+    again), Django's page otherwise."""
+    if request.headers.get("X-Requested-With") == "fetch" or request.path.startswith("/api/"):
+        return JsonResponse(
+            {"detail": _("The form's security token has expired. Reload the page."), "code": "csrf"}, status=403
+        )
+    return default_csrf_failure(request, reason=reason)
 
 
 def locked_out(request: HttpRequest, credentials: Any = None, *args: Any, **kwargs: Any) -> HttpResponse:

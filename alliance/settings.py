@@ -87,6 +87,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "accounts.middleware.RefusedAccessLogMiddleware",
+    "accounts.middleware.FetchSignInMiddleware",
     "django_otp.middleware.OTPMiddleware",
     "accounts.middleware.SessionTimeoutMiddleware",
     "accounts.middleware.SecondFactorMiddleware",
@@ -356,6 +357,8 @@ CSRF_COOKIE_SECURE = env.bool("CSRF_COOKIE_SECURE", default=not DEBUG)
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = True
 X_FRAME_OPTIONS = "DENY"
+# A page's script whose token went stale gets JSON it can act on (see accounts.views.csrf_failure).
+CSRF_FAILURE_VIEW = "accounts.views.csrf_failure"
 # No inline script anywhere: scripts come from our own static files only. Inline styles are
 # allowed for the administration's templates.
 CONTENT_SECURITY_POLICY = {

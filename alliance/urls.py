@@ -1,4 +1,6 @@
 from django.contrib import admin
+from django.contrib.staticfiles.storage import staticfiles_storage
+from django.http import HttpRequest, HttpResponsePermanentRedirect
 from django.urls import include, path
 from django.views.generic import RedirectView
 
@@ -9,8 +11,15 @@ admin.site.site_header = "Global Alliance commitment tracker"
 admin.site.site_title = "Alliance tracker"
 admin.site.index_title = "Secretariat administration"
 
+
+def favicon(request: HttpRequest) -> HttpResponsePermanentRedirect:
+    """Clients that ask /favicon.ico without reading the page's icon link."""
+    return HttpResponsePermanentRedirect(staticfiles_storage.url("favicon.ico"))
+
+
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
+    path("favicon.ico", favicon, name="favicon"),
     path("api/", include("alliance.api_router")),
     path("accounts/", include("accounts.urls")),
     # One sign-in page for everyone, the administration included.

@@ -5,7 +5,7 @@ from typing import Any
 from django import forms
 from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
-from django.core.validators import MaxValueValidator, MinValueValidator
+from django.core.validators import MaxValueValidator
 from django.forms import formset_factory
 
 from .models import Commitment, OperationalGoal, PotentialAction, ProgressUpdate
@@ -38,7 +38,8 @@ class ProgressUpdateForm(forms.ModelForm[ProgressUpdate]):
         super().__init__(*args, **kwargs)
         self.commitment = commitment
         percent = self.fields["completion_percent"]
-        percent.validators += [MinValueValidator(0), MaxValueValidator(100)]
+        # The model's field already refuses negative numbers (one message, not two).
+        percent.validators += [MaxValueValidator(100)]
         percent.widget.attrs.update({"min": 0, "max": 100, "step": 1})
         goal_code = commitment.goal.code if commitment.goal else None
         # Figures are asked only where the commitment's operational goal measures them.

@@ -470,6 +470,10 @@ class ProgressUpdate(models.Model):
     needs_revision = models.BooleanField(default=False, help_text="Returned by the reviewer for changes.")
     # Optimistic lock: a save names the version it was edited from; a stale one is refused.
     version = models.PositiveIntegerField(default=1)
+    # The id the editor gave the save that made this version: a page recognises its own saves
+    # (a retry that already landed, a save sent as the page closed) rather than taking them for
+    # someone else's.
+    save_id = models.CharField(max_length=64, blank=True, default="")
     updated_by = models.ForeignKey("accounts.User", on_delete=models.SET_NULL, null=True, related_name="+")
     updated_at = models.DateTimeField(auto_now=True)
 

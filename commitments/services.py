@@ -133,9 +133,13 @@ def progress_update_save(
     values: dict[str, Any],
     milestones: list[MilestoneData] | None = None,
     expected_version: int | None,
+    save_id: str = "",
 ) -> ProgressUpdate:
     """Save a progress update. `expected_version` is the version the person edited (0 for a new
-    update); if someone saved in between, nothing is written and EditConflict carries theirs."""
+    update); if someone saved in between, nothing is written and EditConflict carries theirs.
+
+    `save_id` names this save (the editor makes one per request it sends): a save whose id made
+    the current version already landed, and its retry changes nothing."""
     locked = _locked(submission)
     if commitment.member_state_id != locked.member_state_id:
         raise PermissionDenied("This commitment belongs to another member state.")
@@ -147,6 +151,8 @@ def progress_update_save(
             if locked.status == Submission.Status.RETURNED
             else f"This submission is {locked.get_status_display().lower()} and can no longer change."
         )
+    if save_id and update is not None and update.save_id == save_id:
+        return update  # a retry of a save that landed (its answer was lost)
     current_version = update.version if update else 0
     if expected_version is not None and expected_version != current_version:
         assert update is not None
@@ -173,6 +179,7 @@ def progress_update_save(
     update.full_clean(exclude=["submission", "commitment", "updated_by"], validate_unique=False)
     update.version += 1
     update.updated_by = actor
+    update.save_id = save_id
     update.save()
     if milestones is not None and new_milestones != old_milestones:
         update.milestones.all().delete()

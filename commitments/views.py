@@ -1,5 +1,6 @@
 """Pages of the reporting workflow. Each view parses input, calls a service or selector, renders."""
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
@@ -14,6 +15,8 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from accounts.models import User
@@ -119,6 +122,8 @@ class Card:
     diff: Any = None
     diff_accepted: Any = None
     comment_form: ReviewCommentForm | None = None
+    return_chosen: bool = False
+    return_comment: str = ""
 
 
 @dataclass
@@ -156,6 +161,25 @@ def _cards(
     return [groups[n] for n in sorted(groups)], cards
 
 
+def _error_links(cards: list[Card]) -> list[tuple[str, str]]:
+    """The error summary of a page whose forms were refused: one link per error to its field."""
+    links: list[tuple[str, str]] = []
+    for card in cards:
+        rows = list(card.milestones.forms) if card.milestones is not None and card.milestones.is_bound else []
+        for form in [card.form, card.evidence_form, *rows]:
+            if form is None or not form.is_bound:
+                continue
+            for name, errors in form.errors.items():
+                field = form.fields.get(name)
+                anchor = form[name].auto_id if field is not None else f"c{card.commitment.pk}"
+                label = f"{field.label}: " if field is not None and field.label else ""
+                links += [(anchor, f"{card.commitment.title} — {label}{error}") for error in errors]
+        if rows:
+            anchor = card.milestones.prefix
+            links += [(anchor, f"{card.commitment.title} — {error}") for error in card.milestones.non_form_errors()]
+    return links
+
+
 def _submission_page(
     request: HttpRequest,
     submission: Submission,
@@ -177,6 +201,8 @@ def _submission_page(
         "is_late": submission.is_late_on(timezone.localdate()),
         "missing": missing,
         "history": selectors.submission_history(submission),
+        "error_links": _error_links(cards),
+        "user_id": user.pk,
     }
     return render(request, "commitments/submission.html", context, status=status)
 
@@ -188,21 +214,55 @@ def submission_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return _submission_page(request, submission)
 
 
-def _conflict_json(current: ProgressUpdate) -> dict[str, Any]:
-    who = current.updated_by.full_name or current.updated_by.email if current.updated_by else "someone"
-    return {
-        "message": (
-            f"{who} saved this update at {timezone.localtime(current.updated_at):%H:%M} after you opened it. "
-            "Your changes were not saved. Their version is shown below: copy what you need, then reload."
-        ),
-        "version": current.version,
-        "values": {
-            "Status": current.get_status_display(),
-            "Completion (%)": current.completion_percent,
-            "Narrative": current.narrative,
-            "Confidentiality": current.get_confidentiality_display(),
-        },
+def _conflict_json(current: ProgressUpdate, viewer: User) -> dict[str, Any]:
+    at = f"{timezone.localtime(current.updated_at):%H:%M}"
+    if current.updated_by_id == viewer.pk:
+        # The same person, from another window or device: the editor recognises its own saves
+        # by their id, so this one was not made from this browser.
+        message = _(
+            "You saved this update at %(at)s in another window or on another device, after this page "
+            "loaded. This page's changes were not saved. That version is shown below: copy what you "
+            "need, then reload."
+        ) % {"at": at}
+    else:
+        who = (current.updated_by.full_name or current.updated_by.email) if current.updated_by else _("Someone")
+        message = _(
+            "%(who)s saved this update at %(at)s after you opened it. Your changes were not saved. "
+            "Their version is shown below: copy what you need, then reload."
+        ) % {"who": who, "at": at}
+    values = {
+        str(_("Status")): current.get_status_display(),
+        str(_("Completion (%)")): current.completion_percent,
+        str(_("Narrative")): current.narrative,
+        str(_("Confidentiality")): current.get_confidentiality_display(),
     }
+    milestones = [f"{m.due_on:%d %B %Y}: {m.title}" for m in current.milestones.all()]
+    if milestones:
+        values[str(_("Milestones"))] = "; ".join(milestones)
+    return {"message": message, "version": current.version, "save_id": current.save_id, "values": values}
+
+
+SAVE_ID = re.compile(r"[A-Za-z0-9_-]{1,64}")
+
+
+def _save_id(request: HttpRequest) -> str:
+    """The editor's id for this save (its Idempotency-Key header); empty for a plain form."""
+    value = request.headers.get("Idempotency-Key", "")
+    return value if SAVE_ID.fullmatch(value) else ""
+
+
+def _form_errors(form: ProgressUpdateForm, milestones: Any) -> dict[str, list[str]]:
+    """Errors keyed by the name of the input they belong to, as the page's fields are named."""
+    errors = {
+        (form.add_prefix(name) if name != "__all__" else form.prefix or ""): [str(e) for e in errs]
+        for name, errs in form.errors.items()
+    }
+    for row in milestones.forms:
+        for name, errs in row.errors.items():
+            errors[row.add_prefix(name)] = [str(e) for e in errs]
+    if milestones.non_form_errors():
+        errors[milestones.prefix] = [str(e) for e in milestones.non_form_errors()]
+    return errors
 
 
 @login_required
@@ -221,10 +281,7 @@ def update_save(request: HttpRequest, pk: int, commitment_id: int) -> HttpRespon
     milestones = MilestoneFormSet(request.POST, prefix=f"{prefix}-ms")
     if not (form.is_valid() and milestones.is_valid()):
         if _wants_json(request):
-            errors = {name: [str(e) for e in errs] for name, errs in form.errors.items()}
-            if not milestones.is_valid():
-                errors["milestones"] = ["Check the milestones: each needs a date and a title."]
-            return JsonResponse({"errors": errors}, status=400)
+            return JsonResponse({"errors": _form_errors(form, milestones)}, status=400)
         return _submission_page(
             request, submission, bound={commitment.pk: {"form": form, "milestones": milestones}}, status=400
         )
@@ -236,10 +293,11 @@ def update_save(request: HttpRequest, pk: int, commitment_id: int) -> HttpRespon
             values=form.update_values(),
             milestones=milestones_from(milestones),
             expected_version=form.cleaned_data["version"],
+            save_id=_save_id(request),
         )
     except services.EditConflict as conflict:
         if _wants_json(request):
-            return JsonResponse({"conflict": _conflict_json(conflict.current)}, status=409)
+            return JsonResponse({"conflict": _conflict_json(conflict.current, user)}, status=409)
         return _submission_page(
             request,
             submission,
@@ -253,7 +311,12 @@ def update_save(request: HttpRequest, pk: int, commitment_id: int) -> HttpRespon
         return redirect("commitments:submission", pk=submission.pk)
     if _wants_json(request):
         return JsonResponse(
-            {"saved": True, "version": saved.version, "saved_at": f"{timezone.localtime(saved.updated_at):%H:%M:%S}"}
+            {
+                "saved": True,
+                "version": saved.version,
+                "save_id": saved.save_id,
+                "saved_at": f"{timezone.localtime(saved.updated_at):%H:%M:%S}",
+            }
         )
     messages.success(request, f"Saved your update on “{commitment.title}”.")
     return redirect(reverse("commitments:submission", args=[submission.pk]) + f"#c{commitment.pk}")
@@ -460,12 +523,37 @@ def _previous_accepted(submission: Submission) -> SubmissionSnapshot | None:
 def review_submission(request: HttpRequest, pk: int) -> HttpResponse:
     _require_reviewer(request)
     submission = permissions.get_submission_for_user(request.user, pk)
-    return _review_page(request, submission)
+    kept = request.session.pop(_kept_key(submission), None) or {}
+    return _review_page(request, submission, kept=kept)
+
+
+# The comment boxes of the review page: "What should change" (comment-<update>) and the plain
+# comment of each update (r<update>-body).
+KEPT_REVIEW_FIELD = re.compile(r"comment-\d+|r\d+-body")
+
+
+def _kept_key(submission: Submission) -> str:
+    return f"review-kept-{submission.pk}"
+
+
+def _back_to_review(request: HttpRequest, submission: Submission, errors: list[str]) -> HttpResponse:
+    """A refused decision goes back to the review page (its own address) with the errors and
+    everything the reviewer typed or ticked, so that nothing has to be written twice."""
+    request.session[_kept_key(submission)] = {
+        "errors": errors,
+        "returned": [v for v in request.POST.getlist("return") if v.isdigit()],
+        "fields": {name: value[:5000] for name, value in request.POST.items() if KEPT_REVIEW_FIELD.fullmatch(name)},
+        "due_on": request.POST.get("due_on", "")[:20],
+        "confirm": bool(request.POST.get("confirm")),
+    }
+    return redirect(reverse("commitments:review", args=[submission.pk]) + "#review-errors", permanent=False)
 
 
 def _review_page(
-    request: HttpRequest, submission: Submission, *, errors: list[str] | None = None, status: int = 200
+    request: HttpRequest, submission: Submission, *, kept: dict[str, Any] | None = None, status: int = 200
 ) -> HttpResponse:
+    kept = kept or {}
+    fields: dict[str, str] = kept.get("fields", {})
     groups, cards = _cards(request, submission)
     current = services.snapshot_data(submission)
     last_returned = (
@@ -478,11 +566,17 @@ def _review_page(
     previous_accepted = _previous_accepted(submission)
     since_returned = diff_snapshots(last_returned.data, current) if last_returned else {}
     since_accepted = diff_snapshots(previous_accepted.data if previous_accepted else None, current)
+    returned = set(kept.get("returned", []))
     for card in cards:
         card.diff = since_returned.get(card.commitment.pk)
         card.diff_accepted = since_accepted.get(card.commitment.pk)
         if card.update is not None:
-            card.comment_form = ReviewCommentForm(prefix=f"r{card.update.pk}")
+            prefix = f"r{card.update.pk}"
+            body = fields.get(f"{prefix}-body")
+            card.comment_form = ReviewCommentForm(prefix=prefix, initial={"body": body} if body else None)
+            card.return_chosen = str(card.update.pk) in returned
+            card.return_comment = fields.get(f"comment-{card.update.pk}", "")
+    extension_form = ExtensionForm(initial={"due_on": kept["due_on"]} if kept.get("due_on") else None)
     return render(
         request,
         "commitments/review.html",
@@ -495,9 +589,10 @@ def _review_page(
             "can_decide": submission.status == Submission.Status.SUBMITTED,
             "can_extend": permissions.can_grant_extension(request.user)
             and submission.status != Submission.Status.ACCEPTED,
-            "extension_form": ExtensionForm(),
+            "extension_form": extension_form,
+            "confirm_checked": kept.get("confirm", False),
             "history": selectors.submission_history(submission),
-            "errors": errors or [],
+            "errors": kept.get("errors", []),
         },
         status=status,
     )
@@ -511,9 +606,9 @@ def review_comment(request: HttpRequest, pk: int, update_id: int) -> HttpRespons
     update = get_object_or_404(ProgressUpdate, pk=update_id, submission=submission)
     form = ReviewCommentForm(request.POST, prefix=f"r{update.pk}")
     if not form.is_valid():
-        return _review_page(request, submission, errors=["Write a comment before sending it."], status=400)
+        return _back_to_review(request, submission, [_("Write a comment before sending it.")])
     services.review_comment_add(update=update, actor=user, body=form.cleaned_data["body"])
-    messages.success(request, "Comment added.")
+    messages.success(request, _("Comment added."))
     return redirect(reverse("commitments:review", args=[submission.pk]) + f"#c{update.commitment_id}")
 
 
@@ -530,7 +625,7 @@ def _decision(
 def review_return(request: HttpRequest, pk: int) -> HttpResponse:
     user, submission, form = _decision(request, pk)
     if not form.is_valid():
-        return _review_page(request, submission, errors=["The form was incomplete; reload the page."], status=400)
+        return _back_to_review(request, submission, [_("The form was incomplete; reload the page.")])
     chosen = {int(v) for v in request.POST.getlist("return") if v.isdigit()}
     comments = {update_id: request.POST.get(f"comment-{update_id}", "") for update_id in chosen}
     try:
@@ -538,10 +633,14 @@ def review_return(request: HttpRequest, pk: int) -> HttpResponse:
             submission=submission, actor=user, seen_version=form.cleaned_data["version"], comments=comments
         )
     except ValidationError as error:
-        return _review_page(request, submission, errors=error.messages, status=400)
+        return _back_to_review(request, submission, error.messages)
     except services.WorkflowError as error:
-        return _review_page(request, submission, errors=[str(error)], status=409)
-    messages.success(request, f"Returned {len(chosen)} update(s) to {submission.member_state} with your comments.")
+        return _back_to_review(request, submission, [str(error)])
+    messages.success(
+        request,
+        _("Returned %(count)d update(s) to %(member)s with your comments.")
+        % {"count": len(chosen), "member": submission.member_state},
+    )
     return redirect("commitments:review", pk=submission.pk)
 
 
@@ -551,12 +650,13 @@ def review_accept(request: HttpRequest, pk: int) -> HttpResponse:
     user, submission, form = _decision(request, pk, AcceptForm)
     if not form.is_valid():
         errors = [str(e) for field_errors in form.errors.values() for e in field_errors]
-        return _review_page(request, submission, errors=errors, status=400)
+        return _back_to_review(request, submission, errors)
     try:
         services.submission_accept(submission=submission, actor=user, seen_version=form.cleaned_data["version"])
     except services.WorkflowError as error:
-        return _review_page(request, submission, errors=[str(error)], status=409)
-    messages.success(request, f"Accepted {submission.member_state}'s report. It is now locked.")
+        return _back_to_review(request, submission, [str(error)])
+    accepted = _("Accepted %(member)s's report. It is now locked.") % {"member": submission.member_state}
+    messages.success(request, accepted)
     return redirect("commitments:review", pk=submission.pk)
 
 
@@ -567,12 +667,16 @@ def review_extension(request: HttpRequest, pk: int) -> HttpResponse:
     submission = permissions.get_submission_for_user(user, pk)
     form = ExtensionForm(request.POST)
     if not form.is_valid():
-        return _review_page(request, submission, errors=["Give the new due date as a date."], status=400)
+        return _back_to_review(request, submission, [_("Give the new due date as a date.")])
     try:
         services.submission_grant_extension(submission=submission, actor=user, due_on=form.cleaned_data["due_on"])
     except ValidationError as error:
-        return _review_page(request, submission, errors=error.messages, status=400)
+        return _back_to_review(request, submission, error.messages)
     except services.WorkflowError as error:
-        return _review_page(request, submission, errors=[str(error)], status=409)
-    messages.success(request, f"{submission.member_state} now has until {form.cleaned_data['due_on']:%d %B %Y}.")
+        return _back_to_review(request, submission, [str(error)])
+    messages.success(
+        request,
+        _("%(member)s now has until %(date)s.")
+        % {"member": submission.member_state, "date": date_format(form.cleaned_data["due_on"], "j F Y")},
+    )
     return redirect("commitments:review", pk=submission.pk)

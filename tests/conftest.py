@@ -53,6 +53,18 @@ class VerifiedClient(Client):
             session.save()
 
 
+WORKER_FIXTURES = {"celery_worker_factory", "celery_beat_factory"}
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """The tiers by what a test needs: Chromium (tests/browser) or real Celery processes."""
+    for item in items:
+        if "/tests/browser/" in str(item.path):
+            item.add_marker(pytest.mark.browser)
+        if WORKER_FIXTURES & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.worker)
+
+
 @pytest.fixture
 def client() -> VerifiedClient:
     return VerifiedClient()

@@ -138,7 +138,16 @@ def _concrete(route: str) -> str:
     return "/" + path.lstrip("^").rstrip("$").replace("\\", "")
 
 
-SIGN_IN_STEPS = {"accounts:login", "accounts:logout", "accounts:verify", "accounts:two_factor_setup", "healthz"}
+# The sign-in steps, and what any browser may ask before them (its session's state, the icon).
+SIGN_IN_STEPS = {
+    "accounts:login",
+    "accounts:logout",
+    "accounts:verify",
+    "accounts:two_factor_setup",
+    "accounts:session",
+    "healthz",
+    "favicon",
+}
 
 
 def test_a_password_only_secretariat_session_reaches_no_page_and_no_action(

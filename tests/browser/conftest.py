@@ -6,12 +6,13 @@ transactional database), and people sign in through the real login page.
 
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from django.conf import settings
 from django.core.handlers.wsgi import WSGIHandler
 from django.db import connections
-from playwright.sync_api import Browser, Page, expect, sync_playwright
+from playwright.sync_api import Browser, CDPSession, Page, expect, sync_playwright
 from pytest_django.live_server_helper import LiveServer
 
 CHROMIUM = "/usr/bin/chromium"
@@ -67,8 +68,23 @@ def page(chromium: Browser, site: str) -> Iterator[Page]:
 
 @pytest.fixture
 def screenshots() -> Path:
-    """The folder for the flow's screenshots, emptied of the previous run's pictures."""
+    """The folder for screenshots (each test replaces its own pictures, and only those)."""
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    for old in SCREENSHOTS.glob("[0-9][0-9]*.png"):
-        old.unlink()
     return SCREENSHOTS
+
+
+def slow_down(page: Page, *, cpu: float = 6, latency_ms: int = 0, kbps: int = 0) -> CDPSession:
+    """Throttle the page's CPU (and network): a test that passes only on a fast machine fails here.
+
+    `cpu` is Chromium's slowdown factor; `latency_ms` is added to every request's round trip and
+    `kbps` caps the throughput both ways."""
+    cdp = page.context.new_cdp_session(page)
+    cdp.send("Emulation.setCPUThrottlingRate", {"rate": cpu})
+    if latency_ms or kbps:
+        cdp.send("Network.enable")
+        rate: Any = kbps * 1024 / 8 if kbps else -1
+        cdp.send(
+            "Network.emulateNetworkConditions",
+            {"offline": False, "latency": latency_ms, "downloadThroughput": rate, "uploadThroughput": rate},
+        )
+    return cdp

@@ -115,7 +115,7 @@ def test_bad_input_is_a_form_error_and_saves_nothing(
     assert f'id="id_c{commitment.pk}-{field}_error"' in response.content.decode()
     json_response = client.post(url, form_data(commitment, 0, **values), headers={"X-Requested-With": "fetch"})
     assert json_response.status_code == 400
-    assert field in json_response.json()["errors"]
+    assert f"c{commitment.pk}-{field}" in json_response.json()["errors"]
     assert not ProgressUpdate.objects.exists()
 
 
@@ -177,33 +177,69 @@ def test_the_review_flow_through_the_pages(
     assert "Changed since round 1" in review
     assert "<ins>" in review
     url = reverse("commitments:review_accept", args=[submitted.pk])
-    unconfirmed = client.post(url, {"version": submitted.version})
-    assert unconfirmed.status_code == 400
-    assert "Tick the box to confirm" in unconfirmed.content.decode()
-    stale = client.post(url, {"version": submitted.version - 1, "confirm": "yes"})
-    assert stale.status_code == 409
+    assert "Tick the box to confirm" in refused(client, url, {"version": submitted.version}, submitted)
+    stale = refused(client, url, {"version": submitted.version - 1, "confirm": "yes"}, submitted)
+    assert "changed after you opened it" in stale
     accept = client.post(url, {"version": submitted.version, "confirm": "yes"})
     assert accept.status_code == 302
     submitted.refresh_from_db()
     assert submitted.status == Submission.Status.ACCEPTED
 
 
-def test_returning_without_choosing_an_update_is_an_error(
+def refused(client: Client, url: str, data: dict[str, object], submission: Submission) -> str:
+    """Post a decision that is refused: the answer goes back to the review page (its own address),
+    which shows the errors once; the page is returned as text."""
+    response = client.post(url, data)
+    review = reverse("commitments:review", args=[submission.pk])
+    assert response.status_code == 302
+    assert response["Location"].split("#")[0] == review
+    page = client.get(review).content.decode()
+    assert 'class="error-summary"' in page
+    assert 'class="error-summary"' not in client.get(review).content.decode(), "the errors are shown once"
+    return page
+
+
+def test_returning_without_choosing_an_update_is_an_error_that_keeps_the_comments(
     client: Client, reviewer: User, submitted: Submission
 ) -> None:
     client.force_login(reviewer)
-    response = client.post(reverse("commitments:review_return", args=[submitted.pk]), {"version": submitted.version})
-    assert response.status_code == 400
-    assert "Choose at least one update" in response.content.decode()
+    update = submitted.updates.first()
+    assert update is not None
+    page = refused(
+        client,
+        reverse("commitments:review_return", args=[submitted.pk]),
+        {
+            "version": submitted.version,
+            f"comment-{update.pk}": "Say how many schools took part.",
+            f"r{update.pk}-body": "x",
+        },
+        submitted,
+    )
+    assert "Choose at least one update" in page
+    assert "Say how many schools took part.</textarea>" in page
+    submitted.refresh_from_db()
+    assert submitted.status == Submission.Status.SUBMITTED
+
+
+def test_a_return_without_a_comment_keeps_the_ticked_update(
+    client: Client, reviewer: User, submitted: Submission
+) -> None:
+    client.force_login(reviewer)
+    update = submitted.updates.first()
+    assert update is not None
+    url = reverse("commitments:review_return", args=[submitted.pk])
+    page = refused(client, url, {"version": submitted.version, "return": [update.pk]}, submitted)
+    assert "Each returned update needs a comment" in page
+    assert f'value="{update.pk}" id="return-{update.pk}" form="return-form" checked' in page
 
 
 def test_an_extension_with_a_bad_date_is_an_error(client: Client, secretariat_admin: User, draft: Submission) -> None:
     client.force_login(secretariat_admin)
     url = reverse("commitments:review_extension", args=[draft.pk])
-    assert client.post(url, {"due_on": "next week"}).status_code == 400
-    response = client.post(url, {"due_on": draft.cycle.due_on.isoformat()})
-    assert response.status_code == 400
-    assert "An extension ends after the cycle" in response.content.decode()
+    assert "Give the new due date as a date" in refused(client, url, {"due_on": "next week"}, draft)
+    page = refused(client, url, {"due_on": draft.cycle.due_on.isoformat()}, draft)
+    assert "An extension ends after the cycle" in page
+    assert f'value="{draft.cycle.due_on.isoformat()}"' in page
 
 
 def test_a_new_pledge_from_the_page(client: Client, contact: User, draft: Submission) -> None:
