@@ -333,7 +333,7 @@ SPECTACULAR_SETTINGS = {
         "ConfidentialityEnum": "commitments.models.Confidentiality",
         "ReportStatusEnum": "reports.models.CompiledReport.Status",
         "ReportEditionEnum": "reports.models.CompiledReport.Edition",
-        "CurrentSubmissionStatusEnum": ["draft", "submitted", "returned", "accepted", "not_started"],
+        "ReportingStateEnum": "commitments.models.ReportingState",
     },
 }
 

@@ -32,6 +32,7 @@ from commitments.dataversion import data_changed
 from commitments.demo import yearly_cycle
 from commitments.history import changed, field_values
 from commitments.models import (
+    UPDATE_FIELDS,
     Commitment,
     Confidentiality,
     EuMembership,
@@ -51,7 +52,7 @@ from commitments.models import (
 )
 from commitments.reference.load import load_reference_data
 from commitments.selectors import member_states_on
-from commitments.services import COMMITMENT_FIELDS, UPDATE_FIELDS
+from commitments.services import COMMITMENT_FIELDS
 
 from . import wording
 
@@ -378,7 +379,7 @@ def _milestone_lists(written: _Written) -> list[list[Any]]:
 
 
 def _snapshot(report: _Report, *, first_round: bool) -> dict[str, Any]:
-    """The submission's content as `services.snapshot_data` records it (before revisions if asked)."""
+    """The submission's content as `selectors.snapshot_data` records it (before revisions if asked)."""
     entries = {}
     for written in report.written:
         commitment = written.course.commitment
@@ -387,6 +388,9 @@ def _snapshot(report: _Report, *, first_round: bool) -> dict[str, Any]:
         entries[str(commitment.pk)] = {
             "commitment": commitment.title,
             "target": commitment.target.number,
+            "target_code": commitment.target.code,
+            "goal": commitment.goal.code if commitment.goal else None,
+            "action": commitment.action.code if commitment.action else None,
             **_plain(values),
             "milestones": _milestone_lists(written),
             "evidence": [],

@@ -104,9 +104,13 @@ class EuMembershipAdmin(admin.ModelAdmin[m.EuMembership]):
 
 @admin.register(m.SourceDocument)
 class SourceDocumentAdmin(admin.ModelAdmin[m.SourceDocument]):
-    list_display = ("title", "publisher", "kind", "published_on", "seed_file")
-    list_filter = ("kind", "publisher")
+    list_display = ("title", "publisher", "kind", "published_on", "inferred", "seed_file")
+    list_filter = ("kind", "publisher", "title_inferred", "publisher_inferred", "published_on_inferred")
     search_fields = ("title", "publisher", "text", "key")
+
+    @admin.display(description="Inferred (not stated by the text)")
+    def inferred(self, obj: m.SourceDocument) -> str:
+        return ", ".join(obj.inferred_attributes) or "—"
 
 
 @admin.register(m.Conference)
@@ -177,7 +181,8 @@ class PotentialActionAdmin(admin.ModelAdmin[m.PotentialAction]):
 
 @admin.register(m.SecretariatTenure)
 class SecretariatTenureAdmin(admin.ModelAdmin[m.SecretariatTenure]):
-    list_display = ("holder", "started_on", "ended_on", "source")
+    list_display = ("holder", "started_on", "started_on_basis", "ended_on", "source")
+    list_filter = ("started_on_basis",)
 
 
 @admin.register(m.SourceDiscrepancy)
@@ -269,16 +274,21 @@ class SubmissionAdmin(admin.ModelAdmin[m.Submission]):
 
 @admin.register(m.ProgressUpdate)
 class ProgressUpdateAdmin(admin.ModelAdmin[m.ProgressUpdate]):
+    """Read-only: what a member reports changes through the workflow (the editor and the API, by
+    its contacts; returned by a reviewer), where its rules, versions and history apply."""
+
     list_display = ("commitment", "submission", "status", "completion_percent", "confidentiality", "needs_revision")
     list_filter = ("status", "confidentiality", "needs_revision", "submission__cycle")
     list_select_related = ("commitment__member_state", "submission__cycle", "submission__member_state")
     search_fields = ("commitment__title", "narrative", "submission__member_state__name")
-    readonly_fields = ("submission", "commitment", "version", "updated_by", "updated_at")
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
 
     def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
 
 

@@ -17,6 +17,7 @@ from accounts.models import User
 from .models import (
     Commitment,
     Confidentiality,
+    GoalCode,
     HistoryEntry,
     MemberState,
     OperationalGoal,
@@ -55,7 +56,7 @@ class DemoPledge:
 PLEDGES: tuple[DemoPledge, ...] = (
     DemoPledge(
         "victims",
-        "icse-identified-victims",
+        GoalCode.ICSE,
         None,
         "Connect the national victim identification unit to INTERPOL's ICSE database",
         "Give the national police's victim identification team direct access to the ICSE database and train "
@@ -105,7 +106,7 @@ PLEDGES: tuple[DemoPledge, ...] = (
     ),
     DemoPledge(
         "availability",
-        "notice-and-takedown-speed",
+        GoalCode.TAKEDOWN,
         None,
         "Shorten notice-and-takedown times with the national hotline",
         "Agree target times with the national hotline and providers, and measure them.",
@@ -242,10 +243,10 @@ def _values(commitment: Commitment, index: int, year: int) -> dict[str, Any]:
         ),
         "confidentiality": (Confidentiality.PUBLIC, Confidentiality.MEMBERS, Confidentiality.SECRETARIAT)[index % 3],
     }
-    if commitment.goal and commitment.goal.code == "icse-identified-victims":
+    if commitment.goal and commitment.goal.code == GoalCode.ICSE:
         values["icse_victims_identified"] = 30 + index * 3 + (year - 2020) * 4
         values["figures_source"] = "National victim identification unit (demo figures)"
-    if commitment.goal and commitment.goal.code == "notice-and-takedown-speed":
+    if commitment.goal and commitment.goal.code == GoalCode.TAKEDOWN:
         values["takedown_median_hours"] = Decimal(72 - (year - 2020) * 4 + index % 7)
         values["figures_source"] = "National hotline statistics (demo figures)"
     return values

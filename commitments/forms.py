@@ -8,13 +8,9 @@ from django.core.files.uploadedfile import UploadedFile
 from django.core.validators import MaxValueValidator
 from django.forms import formset_factory
 
-from .models import Commitment, OperationalGoal, PotentialAction, ProgressUpdate
-from .services import UPDATE_FIELDS, MilestoneData
+from .models import FIGURE_FIELDS, UPDATE_FIELDS, Commitment, OperationalGoal, PotentialAction, ProgressUpdate
+from .services import MilestoneData
 from .uploads import ALLOWED_LABELS, DetectedType, detect_type, extension_of
-
-ICSE_GOAL = "icse-identified-victims"
-TAKEDOWN_GOAL = "notice-and-takedown-speed"
-FIGURE_FIELDS = {"icse_victims_identified": ICSE_GOAL, "takedown_median_hours": TAKEDOWN_GOAL}
 
 
 class DateInput(forms.DateInput):
@@ -37,21 +33,28 @@ class ProgressUpdateForm(forms.ModelForm[ProgressUpdate]):
     def __init__(self, *args: Any, commitment: Commitment, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.commitment = commitment
+        # The model's rules (ProgressUpdate.clean) know the commitment: a figure its goal does not
+        # measure is refused there, for this form as for the API and the services.
+        self.instance.commitment = commitment
         percent = self.fields["completion_percent"]
         # The model's field already refuses negative numbers (one message, not two).
         percent.validators += [MaxValueValidator(100)]
         percent.widget.attrs.update({"min": 0, "max": 100, "step": 1})
-        goal_code = commitment.goal.code if commitment.goal else None
-        # Figures are asked only where the commitment's operational goal measures them.
-        for name, goal in FIGURE_FIELDS.items():
-            if goal_code != goal:
-                del self.fields[name]
-        if goal_code not in FIGURE_FIELDS.values():
-            del self.fields["figures_source"]
         self.fields["version"].initial = self.instance.version if self.instance.pk else 0
 
+    def figure_fields(self) -> list[forms.BoundField]:
+        """The figures to ask for: only those the commitment's operational goal measures."""
+        return [self[name] for name in self.commitment.figure_fields]
+
     def update_values(self) -> dict[str, Any]:
-        return {name: self.cleaned_data[name] for name in UPDATE_FIELDS if name in self.fields}
+        # Figures the page did not ask for are left as they are (a post that names one is refused
+        # by the model's rule before this is called).
+        asked = set(self.commitment.figure_fields)
+        return {
+            name: self.cleaned_data[name]
+            for name in UPDATE_FIELDS
+            if name not in (*FIGURE_FIELDS, "figures_source") or name in asked
+        }
 
 
 class MilestoneForm(forms.Form):

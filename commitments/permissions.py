@@ -1,4 +1,5 @@
-"""Who may see and do what with commitments and submissions: used by pages and API alike.
+"""Who may see and do what with commitments and submissions: one policy per model, used by the
+pages, the API and the reports alike.
 
 National contacts act for their own member state only; secretariat staff see every member state.
 Access helpers answer 404 for objects a person may not know about, so that foreign rows are not
@@ -34,24 +35,6 @@ def can_grant_extension(user: AnyUser) -> bool:
     return user.has_perm("commitments.grant_extension")
 
 
-def submissions_visible_to(user: AnyUser) -> QuerySet[Submission]:
-    if is_secretariat(user):
-        return Submission.objects.all()
-    if is_contact(user):
-        assert isinstance(user, User)
-        return Submission.objects.filter(member_state_id=user.member_state_id)
-    return Submission.objects.none()
-
-
-def commitments_visible_to(user: AnyUser) -> QuerySet[Commitment]:
-    if is_secretariat(user):
-        return Commitment.objects.all()
-    if is_contact(user):
-        assert isinstance(user, User)
-        return Commitment.objects.filter(member_state_id=user.member_state_id)
-    return Commitment.objects.none()
-
-
 def can_edit_submission(user: AnyUser, submission: Submission) -> bool:
     """Contacts of the member state edit its drafts and returned submissions."""
     return (
@@ -71,6 +54,86 @@ def can_edit_update(user: AnyUser, submission: Submission, update: ProgressUpdat
     return True
 
 
+# --- Who may see what: one policy per model, for pages, API and reports alike --------------------
+# Published data is what everyone may read: accepted submissions and their public updates.
+# National contacts also read everything of their own country (drafts included), and other members'
+# accepted content marked for members (goal 5 of the launch declaration: sharing best practice);
+# the secretariat reads everything. A read-only API key reads published data only, whoever owns it.
+
+# Which confidentiality levels of another member's accepted content each kind of reader sees.
+SHARED_WITH_PUBLIC = (Confidentiality.PUBLIC,)
+SHARED_WITH_MEMBERS = (Confidentiality.PUBLIC, Confidentiality.MEMBERS)
+
+
+def viewer_of(request: Any) -> AnyUser:
+    """Whom a request reads as: its person, or anonymous for a read-only API key."""
+    auth = getattr(request, "auth", None)
+    if getattr(auth, "read_only", False):
+        return AnonymousUser()
+    user = request.user
+    return user if isinstance(user, User) else AnonymousUser()
+
+
+def is_insider(viewer: AnyUser, member_state_id: int) -> bool:
+    """The secretariat, and the member's own contacts: they see its drafts, comments and history."""
+    if is_secretariat(viewer):
+        return True
+    return is_contact(viewer) and isinstance(viewer, User) and viewer.member_state_id == member_state_id
+
+
+def shared_confidentialities(viewer: AnyUser, member_state_id: int) -> tuple[str, ...]:
+    """The confidentiality levels of a member's accepted content that `viewer` may read."""
+    if is_insider(viewer, member_state_id):
+        return tuple(Confidentiality.values)
+    return SHARED_WITH_MEMBERS if is_contact(viewer) else SHARED_WITH_PUBLIC
+
+
+def _own(viewer: AnyUser, prefix: str = "") -> Q:
+    assert isinstance(viewer, User)
+    return Q(**{f"{prefix}member_state_id": viewer.member_state_id})
+
+
+def submissions_visible_to(viewer: AnyUser) -> QuerySet[Submission]:
+    if is_secretariat(viewer):
+        return Submission.objects.all()
+    accepted = Q(status=Submission.Status.ACCEPTED)
+    if is_contact(viewer):
+        return Submission.objects.filter(accepted | _own(viewer))
+    return Submission.objects.filter(accepted)
+
+
+def updates_visible_to(viewer: AnyUser) -> QuerySet[ProgressUpdate]:
+    if is_secretariat(viewer):
+        return ProgressUpdate.objects.all()
+    accepted = Q(submission__status=Submission.Status.ACCEPTED)
+    if is_contact(viewer):
+        shared = accepted & Q(confidentiality__in=SHARED_WITH_MEMBERS)
+        return ProgressUpdate.objects.filter(shared | _own(viewer, "submission__"))
+    return ProgressUpdate.objects.filter(accepted & Q(confidentiality__in=SHARED_WITH_PUBLIC))
+
+
+def _published_commitments() -> Q:
+    accepted_in_cycle = Submission.objects.filter(
+        member_state=OuterRef("member_state"), cycle=OuterRef("pledged_in"), status=Submission.Status.ACCEPTED
+    )
+    return Q(pledged_in__isnull=True) | Q(Exists(accepted_in_cycle))
+
+
+def commitments_visible_to(viewer: AnyUser) -> QuerySet[Commitment]:
+    """Pledges made before the tracker, and pledges of a cycle whose submission was accepted; plus
+    a contact's own country's and, for the secretariat, all."""
+    if is_secretariat(viewer):
+        return Commitment.objects.all()
+    if is_contact(viewer):
+        return Commitment.objects.filter(_published_commitments() | _own(viewer))
+    return Commitment.objects.filter(_published_commitments())
+
+
+def evidence_visible_to(viewer: AnyUser) -> QuerySet[Evidence]:
+    """A file is seen by whoever sees the update it is attached to."""
+    return Evidence.objects.filter(update__in=updates_visible_to(viewer))
+
+
 def get_submission_for_user(user: AnyUser, pk: int) -> Submission:
     submission = (
         submissions_visible_to(user).select_related("member_state", "cycle", "accepted_by").filter(pk=pk).first()
@@ -81,64 +144,7 @@ def get_submission_for_user(user: AnyUser, pk: int) -> Submission:
 
 
 def get_evidence_for_user(user: AnyUser, pk: int) -> Evidence:
-    evidence = (
-        Evidence.objects.select_related("update__submission")
-        .filter(pk=pk, update__submission__in=submissions_visible_to(user))
-        .first()
-    )
+    evidence = evidence_visible_to(user).select_related("update__submission").filter(pk=pk).first()
     if evidence is None:
         raise Http404("No such file.")
     return evidence
-
-
-# --- What REST clients may see ---------------------------------------------------------------------
-# Published data is what every client may read: accepted submissions and their public updates.
-# Contacts also read their own country's drafts, and other members' content marked for members;
-# the secretariat reads everything. A read-only API key reads published data only, whoever owns it.
-
-
-def api_viewer(request: Any) -> AnyUser:
-    auth = getattr(request, "auth", None)
-    if getattr(auth, "read_only", False):
-        return AnonymousUser()
-    user = request.user
-    return user if isinstance(user, User) else AnonymousUser()
-
-
-def api_submissions_visible_to(viewer: AnyUser) -> QuerySet[Submission]:
-    if is_secretariat(viewer):
-        return Submission.objects.all()
-    accepted = Q(status=Submission.Status.ACCEPTED)
-    if is_contact(viewer):
-        assert isinstance(viewer, User)
-        return Submission.objects.filter(accepted | Q(member_state_id=viewer.member_state_id))
-    return Submission.objects.filter(accepted)
-
-
-def api_updates_visible_to(viewer: AnyUser) -> QuerySet[ProgressUpdate]:
-    if is_secretariat(viewer):
-        return ProgressUpdate.objects.all()
-    accepted = Q(submission__status=Submission.Status.ACCEPTED)
-    if is_contact(viewer):
-        assert isinstance(viewer, User)
-        members = accepted & Q(confidentiality__in=[Confidentiality.PUBLIC, Confidentiality.MEMBERS])
-        return ProgressUpdate.objects.filter(members | Q(submission__member_state_id=viewer.member_state_id))
-    return ProgressUpdate.objects.filter(accepted & Q(confidentiality=Confidentiality.PUBLIC))
-
-
-def _published_commitments() -> Q:
-    accepted_in_cycle = Submission.objects.filter(
-        member_state=OuterRef("member_state"), cycle=OuterRef("pledged_in"), status=Submission.Status.ACCEPTED
-    )
-    return Q(pledged_in__isnull=True) | Q(Exists(accepted_in_cycle))
-
-
-def api_commitments_visible_to(viewer: AnyUser) -> QuerySet[Commitment]:
-    """Pledges made before the tracker, and pledges of a cycle whose submission was accepted; plus
-    a contact's own country's and, for the secretariat, all."""
-    if is_secretariat(viewer):
-        return Commitment.objects.all()
-    if is_contact(viewer):
-        assert isinstance(viewer, User)
-        return Commitment.objects.filter(_published_commitments() | Q(member_state_id=viewer.member_state_id))
-    return Commitment.objects.filter(_published_commitments())

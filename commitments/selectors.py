@@ -6,7 +6,6 @@ from typing import Any
 
 from django.db import connection
 from django.db.models import (
-    BooleanField,
     Case,
     Count,
     Exists,
@@ -21,9 +20,11 @@ from django.db.models import (
     When,
     Window,
 )
-from django.db.models.functions import Coalesce, RowNumber
+from django.db.models.functions import RowNumber
 
+from .history import field_values
 from .models import (
+    UPDATE_FIELDS,
     Commitment,
     EuMembership,
     HistoryEntry,
@@ -35,10 +36,8 @@ from .models import (
     ReviewComment,
     Submission,
 )
-
-
-def _membership_on(day: date) -> Q:
-    return Q(joined_on__lte=day) & (Q(left_on__isnull=True) | Q(left_on__gt=day))
+from .permissions import AnyUser, is_insider, updates_visible_to
+from .standing import Standing, memberships_of, standing
 
 
 def _eu_membership_on(day: date) -> Q:
@@ -47,7 +46,7 @@ def _eu_membership_on(day: date) -> Q:
 
 def member_states_on(*, day: date) -> QuerySet[MemberState]:
     """The states that belonged to the Alliance on `day`, each marked `is_eu_member` on that day."""
-    current = Membership.objects.filter(_membership_on(day), member_state=OuterRef("pk"))
+    current = Membership.objects.filter(Membership.on(day), member_state=OuterRef("pk"))
     in_eu = EuMembership.objects.filter(_eu_membership_on(day), member_state=OuterRef("pk"))
     return MemberState.objects.filter(Exists(current)).annotate(is_eu_member=Exists(in_eu))
 
@@ -61,27 +60,12 @@ def eu_member_states_on(*, day: date) -> QuerySet[MemberState]:
 def member_states_with_status(*, day: date) -> QuerySet[MemberState]:
     """All member states, annotated with whether they were Alliance and EU members on `day`."""
     return MemberState.objects.annotate(
-        is_member=Exists(Membership.objects.filter(_membership_on(day), member_state=OuterRef("pk"))),
+        is_member=Exists(Membership.objects.filter(Membership.on(day), member_state=OuterRef("pk"))),
         is_eu_member=Exists(EuMembership.objects.filter(_eu_membership_on(day), member_state=OuterRef("pk"))),
     )
 
 
 # --- Reporting --------------------------------------------------------------------------------
-
-
-def late_expression(today: date) -> Case:
-    """True when first submitted after the due date, or not submitted and past it."""
-    due = Coalesce("extended_due_on", "cycle__due_on")
-    return Case(
-        When(Q(first_submitted_at__isnull=False) & Q(first_submitted_at__date__gt=due), then=Value(True)),
-        When(
-            Q(first_submitted_at__isnull=True) & Q(cycle__due_on__lt=today, extended_due_on__isnull=True),
-            then=Value(True),
-        ),
-        When(Q(first_submitted_at__isnull=True) & Q(extended_due_on__lt=today), then=Value(True)),
-        default=Value(False),
-        output_field=BooleanField(),
-    )
 
 
 def submissions_with_progress(queryset: QuerySet[Submission], *, today: date) -> QuerySet[Submission]:
@@ -95,16 +79,26 @@ def submissions_with_progress(queryset: QuerySet[Submission], *, today: date) ->
             .annotate(n=Count("pk"))
             .values("n")[:1]
         ),
-        is_late=late_expression(today),
+        is_late=Submission.late_expression(today),
     )
 
 
 @dataclass(frozen=True)
 class CycleRow:
-    cycle: ReportingCycle
-    submission: Submission | None
+    standing: Standing
     commitments: int
-    is_late: bool
+
+    @property
+    def cycle(self) -> ReportingCycle:
+        return self.standing.cycle
+
+    @property
+    def submission(self) -> Submission | None:
+        return self.standing.submission
+
+    @property
+    def is_late(self) -> bool:
+        return self.standing.is_late
 
     @property
     def to_do(self) -> int:
@@ -112,19 +106,47 @@ class CycleRow:
         return max(self.commitments - done, 0)
 
 
-def contact_cycles(*, member_state: MemberState, today: date) -> list[CycleRow]:
-    """Every reporting cycle with the member state's submission in it, newest first."""
+@dataclass(frozen=True)
+class ContactCycles:
+    """A member's cycles as its contacts see them: those open or coming first, then the earlier
+    ones it reported on, then (compactly) the earlier ones it never reported on. Cycles it was
+    not due (before it joined, after it left) are not among them."""
+
+    current: list[CycleRow]
+    earlier: list[CycleRow]
+    not_reported: list[CycleRow]
+    first_due: ReportingCycle | None
+    not_due: int  # cycles before it joined or after it left, left out
+
+
+def contact_cycles(*, member_state: MemberState, today: date) -> ContactCycles:
     commitments = Commitment.objects.filter(member_state=member_state).count()
     submissions = {
         s.cycle_id: s
         for s in submissions_with_progress(Submission.objects.filter(member_state=member_state), today=today)
     }
-    rows = []
+    periods = memberships_of([member_state.pk]).get(member_state.pk, [])
+    current: list[CycleRow] = []
+    earlier: list[CycleRow] = []
+    not_reported: list[CycleRow] = []
+    due: list[ReportingCycle] = []
+    not_due = 0
     for cycle in ReportingCycle.objects.order_by("-due_on"):
-        submission = submissions.get(cycle.pk)
-        late = bool(getattr(submission, "is_late", False)) if submission else today > cycle.due_on
-        rows.append(CycleRow(cycle, submission, commitments, late))
-    return rows
+        row = CycleRow(
+            standing(cycle=cycle, submission=submissions.get(cycle.pk), memberships=periods, today=today), commitments
+        )
+        if not row.standing.is_due:
+            not_due += 1
+            continue
+        due.append(cycle)
+        if row.standing.due_on >= today:
+            current.append(row)
+        elif row.submission is not None:
+            earlier.append(row)
+        else:
+            not_reported.append(row)
+    current.sort(key=lambda r: r.standing.due_on)  # the soonest due first
+    return ContactCycles(current, earlier, not_reported, due[-1] if due else None, not_due)
 
 
 def current_cycle(*, today: date) -> ReportingCycle | None:
@@ -145,42 +167,99 @@ def current_cycle(*, today: date) -> ReportingCycle | None:
 @dataclass(frozen=True)
 class CompletenessRow:
     member_state: MemberState
-    submission: Submission | None
-    state: str  # accepted, submitted, returned, draft, not started
-    is_late: bool
+    standing: Standing
+
+    @property
+    def submission(self) -> Submission | None:
+        return self.standing.submission
+
+    @property
+    def state(self) -> str:
+        return self.standing.state
+
+    @property
+    def is_late(self) -> bool:
+        return self.standing.is_late
 
 
 def cycle_completeness(*, cycle: ReportingCycle, today: date) -> list[CompletenessRow]:
-    """For each member state on the cycle's due date: where its submission stands."""
+    """For each member state due to report (a member on the cycle's due date): where it stands."""
     submissions = {
         s.member_state_id: s for s in submissions_with_progress(Submission.objects.filter(cycle=cycle), today=today)
     }
-    rows = []
-    for state in member_states_on(day=cycle.due_on).order_by("name"):
-        submission = submissions.get(state.pk)
-        if submission is None:
-            rows.append(CompletenessRow(state, None, "not started", today > cycle.due_on))
-        else:
-            rows.append(CompletenessRow(state, submission, submission.status, submission.is_late_on(today)))
-    return rows
+    members = list(member_states_on(day=cycle.due_on).order_by("name"))
+    periods = memberships_of(m.pk for m in members)
+    return [
+        CompletenessRow(
+            state,
+            standing(
+                cycle=cycle, submission=submissions.get(state.pk), memberships=periods.get(state.pk, []), today=today
+            ),
+        )
+        for state in members
+    ]
 
 
-def submission_page_data(submission: Submission) -> tuple[list[Commitment], dict[int, ProgressUpdate]]:
-    """The member state's commitments (grouped by target in order) and this submission's updates."""
-    commitments = list(
-        Commitment.objects.filter(member_state_id=submission.member_state_id)
-        .select_related("target", "goal", "action")
-        .order_by("target__number", "title")
-    )
+def submission_page_data(
+    submission: Submission, *, viewer: AnyUser
+) -> tuple[list[Commitment], dict[int, ProgressUpdate]]:
+    """The commitments (grouped by target in order) and the updates of a submission that `viewer`
+    may see: all of them for the member's contacts and the secretariat, the shared ones otherwise."""
     updates = {
         u.commitment_id: u
-        for u in submission.updates.select_related("updated_by").prefetch_related(
+        for u in updates_visible_to(viewer)
+        .filter(submission=submission)
+        .select_related("updated_by")
+        .prefetch_related(
             "milestones",
             "evidence",
             Prefetch("comments", queryset=ReviewComment.objects.select_related("author")),
         )
     }
-    return commitments, updates
+    commitments = Commitment.objects.filter(member_state_id=submission.member_state_id)
+    if not is_insider(viewer, submission.member_state_id):
+        commitments = commitments.filter(pk__in=list(updates))
+    ordered = list(commitments.select_related("target", "goal", "action").order_by("target__number", "title"))
+    return ordered, updates
+
+
+def milestones_of(update: ProgressUpdate) -> list[list[Any]]:
+    """An update's milestones as plain data: [date (ISO), title, done], in order."""
+    return [[m.due_on.isoformat(), m.title, m.done] for m in update.milestones.all()]
+
+
+def snapshot_data(submission: Submission) -> dict[str, Any]:
+    """The reported content of a submission, keyed by commitment id: the basis of the reviewer's
+    diffs, and what a cycle's report shows of it once accepted (with the pledge's title, target,
+    goal and action as they were, whatever is edited later)."""
+    updates = submission.updates.select_related("commitment__target", "commitment__goal", "commitment__action")
+    return {
+        "updates": {
+            str(u.commitment_id): {
+                "commitment": u.commitment.title,
+                "target": u.commitment.target.number,
+                "target_code": u.commitment.target.code,
+                "goal": u.commitment.goal.code if u.commitment.goal else None,
+                "action": u.commitment.action.code if u.commitment.action else None,
+                **field_values(u, UPDATE_FIELDS),
+                "milestones": milestones_of(u),
+                "evidence": [e.original_name for e in u.evidence.all()],
+            }
+            for u in updates.prefetch_related("milestones", "evidence")
+        }
+    }
+
+
+def missing_commitments(submission: Submission) -> list[Commitment]:
+    """The member's commitments the submission has no update on yet (a report is complete
+    without them only when there are none)."""
+    reported = submission.updates.values("commitment_id")
+    return list(
+        Commitment.objects.filter(member_state_id=submission.member_state_id)
+        .exclude(pk__in=reported)
+        .select_related("target")
+        .order_by("target__number", "title")
+    )
 
 
 def submission_history(submission: Submission, *, limit: int = 200) -> QuerySet[HistoryEntry]:
@@ -195,7 +274,7 @@ def members_as_of(*, day: date) -> QuerySet[MemberState]:
     EU membership on that day."""
     memberships = Membership.objects.filter(member_state=OuterRef("pk"), joined_on__lte=day).order_by("-joined_on")
     in_eu = EuMembership.objects.filter(_eu_membership_on(day), member_state=OuterRef("pk"))
-    current = Membership.objects.filter(_membership_on(day), member_state=OuterRef("pk"))
+    current = Membership.objects.filter(Membership.on(day), member_state=OuterRef("pk"))
     return MemberState.objects.filter(Exists(current)).annotate(
         joined_on=Subquery(memberships.values("joined_on")[:1]),
         left_on=Subquery(memberships.values("left_on")[:1]),
@@ -266,16 +345,18 @@ def member_status(
             .order_by()
             .only("member_state_id", "status", "first_submitted_at", "extended_due_on", "cycle_id")
         }
+        periods = memberships_of(member_ids)
         for member_id in member_ids:
             submission = submitted.get(member_id)
             if submission is not None:
                 submission.cycle = cycle
+            where = standing(cycle=cycle, submission=submission, memberships=periods.get(member_id, []), today=today)
             result[member_id]["current_cycle"] = {
                 "cycle": cycle.pk,
                 "name": cycle.name,
-                "due_on": submission.due_on if submission else cycle.due_on,
-                "submission_status": submission.status if submission else "not_started",
-                "is_late": submission.is_late_on(today) if submission else today > cycle.due_on,
+                "due_on": where.due_on,
+                "submission_status": where.state,
+                "is_late": where.is_late,
             }
     accepted = (
         Submission.objects.filter(member_state_id__in=member_ids, status=Submission.Status.ACCEPTED)

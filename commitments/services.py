@@ -19,9 +19,10 @@ from django.utils import timezone
 
 from accounts.models import User
 
-from . import permissions
+from . import permissions, selectors
 from .history import changed, field_values, record, record_edit
 from .models import (
+    UPDATE_FIELDS,
     Commitment,
     Evidence,
     MemberState,
@@ -32,17 +33,9 @@ from .models import (
     Submission,
     SubmissionSnapshot,
 )
+from .standing import standing_of
 from .uploads import DetectedType
 
-UPDATE_FIELDS = (
-    "status",
-    "completion_percent",
-    "narrative",
-    "confidentiality",
-    "icse_victims_identified",
-    "takedown_median_hours",
-    "figures_source",
-)
 COMMITMENT_FIELDS = ("target", "goal", "action", "title", "description", "planned_start", "planned_end", "status")
 
 
@@ -114,14 +107,16 @@ def submission_start(*, member_state: MemberState, cycle: ReportingCycle, actor:
     _require_contact_of(actor, member_state)
     if cycle.opens_on > timezone.localdate():
         raise WorkflowError(f"{cycle.name} opens on {cycle.opens_on:%d %B %Y}; reports can be started from then.")
+    where = standing_of(member_state=member_state, cycle=cycle, today=timezone.localdate())
+    if not where.is_due:
+        raise WorkflowError(
+            f"{member_state.name} was not a member of the Alliance on {cycle.due_on:%d %B %Y}, when {cycle.name} "
+            "was due: it has no report to make for that cycle."
+        )
     submission, created = Submission.objects.get_or_create(member_state=member_state, cycle=cycle)
     if created:
         record(actor=actor, action="created", subject=submission, member_state=member_state, submission=submission)
     return submission
-
-
-def _milestones_of(update: ProgressUpdate) -> list[list[Any]]:
-    return [MilestoneData(m.due_on, m.title, m.done).as_list() for m in update.milestones.all()]
 
 
 @transaction.atomic
@@ -165,7 +160,7 @@ def progress_update_save(
         old_milestones: list[list[Any]] = []
     else:
         before = field_values(update, UPDATE_FIELDS)
-        old_milestones = _milestones_of(update)
+        old_milestones = selectors.milestones_of(update)
     for name in UPDATE_FIELDS:
         if name in values:
             setattr(update, name, values[name])
@@ -268,40 +263,13 @@ def evidence_remove(*, evidence: Evidence, actor: User) -> None:
     )
 
 
-def snapshot_data(submission: Submission) -> dict[str, Any]:
-    """The reported content of a submission, keyed by commitment id (the basis of diffs)."""
-    updates = submission.updates.select_related("commitment__target").prefetch_related("milestones", "evidence")
-    return {
-        "updates": {
-            str(u.commitment_id): {
-                "commitment": u.commitment.title,
-                "target": u.commitment.target.number,
-                **field_values(u, UPDATE_FIELDS),
-                "milestones": _milestones_of(u),
-                "evidence": [e.original_name for e in u.evidence.all()],
-            }
-            for u in updates
-        }
-    }
-
-
-def missing_commitments(submission: Submission) -> list[Commitment]:
-    reported = submission.updates.values("commitment_id")
-    return list(
-        Commitment.objects.filter(member_state_id=submission.member_state_id)
-        .exclude(pk__in=reported)
-        .select_related("target")
-        .order_by("target__number", "title")
-    )
-
-
 @transaction.atomic
 def submission_submit(*, submission: Submission, actor: User) -> Submission:
     locked = _locked(submission)
     _require_contact_of(actor, locked.member_state)
     if not locked.is_editable:
         raise WorkflowError(f"This submission is already {locked.get_status_display().lower()}.")
-    missing = missing_commitments(locked)
+    missing = selectors.missing_commitments(locked)
     if missing:
         raise IncompleteSubmission(missing)
     now = timezone.now()
@@ -314,7 +282,10 @@ def submission_submit(*, submission: Submission, actor: User) -> Submission:
     locked.first_submitted_at = locked.first_submitted_at or now
     _bump(locked, "status", "round", "submitted_at", "first_submitted_at")
     SubmissionSnapshot.objects.create(
-        submission=locked, round=locked.round, event=SubmissionSnapshot.Event.SUBMITTED, data=snapshot_data(locked)
+        submission=locked,
+        round=locked.round,
+        event=SubmissionSnapshot.Event.SUBMITTED,
+        data=selectors.snapshot_data(locked),
     )
     _record_on(
         locked,
@@ -397,7 +368,10 @@ def submission_accept(*, submission: Submission, actor: User, seen_version: int)
     locked.accepted_by = actor
     _bump(locked, "status", "accepted_at", "accepted_by")
     SubmissionSnapshot.objects.create(
-        submission=locked, round=locked.round, event=SubmissionSnapshot.Event.ACCEPTED, data=snapshot_data(locked)
+        submission=locked,
+        round=locked.round,
+        event=SubmissionSnapshot.Event.ACCEPTED,
+        data=selectors.snapshot_data(locked),
     )
     _record_on(
         locked,

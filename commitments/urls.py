@@ -6,6 +6,7 @@ app_name = "commitments"
 
 urlpatterns = [
     path("", views.alliance_overview, name="overview"),
+    path("members/<str:iso_code>/", views.member_detail, name="member"),
     path("reporting/", views.home, name="home"),
     path("reporting/cycles/<int:cycle_id>/start", views.cycle_start, name="cycle_start"),
     path("submissions/<int:pk>/", views.submission_detail, name="submission"),

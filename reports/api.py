@@ -77,7 +77,7 @@ class CompiledReportViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewS
     filterset_fields = ("cycle", "edition", "status")
 
     def get_queryset(self) -> QuerySet[CompiledReport]:
-        reports = reports_for(permissions.api_viewer(self.request))
+        reports = reports_for(permissions.viewer_of(self.request))
         return reports.prefetch_related("files", "same_as__files").order_by("-created_at", "-pk")
 
     @extend_schema(request=ReportRequestSerializer, responses={202: CompiledReportSerializer})

@@ -48,9 +48,9 @@ def report_charts(data: dict[str, object]) -> list[SafeString]:
         bar_chart(
             "Submissions",
             [
-                ("On time", completeness["on_time"]),
-                ("Late", completeness["late"]),
-                ("Missing", completeness["missing"]),
+                ("Submitted on time", completeness["on_time"]),
+                ("Submitted late", completeness["late"]),
+                ("Not submitted", completeness["not_submitted"]),
             ],
         ),
         bar_chart("Commitments by policy target", [(code, count) for code, count in by_target.items()]),

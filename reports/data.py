@@ -1,8 +1,9 @@
 """The content of a cycle's progress report, as plain data, for each edition.
 
-Pure reads: the same database content gives the same data, key for key, so that the JSON and CSV
-renderings are byte-identical from one compile to the next. The public edition is built from
-accepted submissions and public updates only; nothing else is ever read into it.
+Pure reads of what was known for the cycle (`reports.content`): compiling a past cycle's report
+again gives the same data, key for key, so that the JSON and CSV renderings are byte-identical,
+whatever was pledged, reported or joined since. The public edition holds accepted, public content
+only; both editions say where every member's report stands.
 """
 
 import csv
@@ -11,149 +12,123 @@ import io
 import json
 from collections import Counter
 from datetime import date
+from decimal import Decimal
 from typing import Any
 
-from django.db.models import Q, QuerySet
+from commitments.models import Commitment, GoalCode, PolicyTarget, ReportingCycle, ReportingState, SourceDiscrepancy
 
-from commitments.models import (
-    Commitment,
-    Confidentiality,
-    PolicyTarget,
-    ProgressUpdate,
-    ReportingCycle,
-    Submission,
-)
-from commitments.selectors import member_states_on
-
-from .goals import icse_growth, takedown_trend
+from .content import MemberContent, is_yearly, member_contents, previous_cycle, year_before
+from .goals import alliance_icse_growth, icse_growth, median, takedown_trend
 from .models import CompiledReport
 
-ICSE_GOAL = "icse-identified-victims"
-TAKEDOWN_GOAL = "notice-and-takedown-speed"
+# The readings of the goals that the checks apply, as the reference data records them.
+READINGS = ("icse-goal-reading", "takedown-goal-reading")
+# Where a member's report stands, in the public edition's words: a report submitted and not yet
+# accepted is awaiting review, not missing.
+PUBLIC_STATE = {
+    ReportingState.ACCEPTED: "accepted",
+    ReportingState.SUBMITTED: "awaiting_review",
+    ReportingState.RETURNED: "awaiting_review",
+    ReportingState.DRAFT: "not_submitted",
+    ReportingState.NOT_STARTED: "not_submitted",
+}
 
 
-def _updates_for(edition: str) -> QuerySet[ProgressUpdate]:
-    updates = ProgressUpdate.objects.select_related("submission", "commitment__goal").prefetch_related("milestones")
-    if edition == CompiledReport.Edition.PUBLIC:
-        return updates.filter(submission__status=Submission.Status.ACCEPTED, confidentiality=Confidentiality.PUBLIC)
-    return updates
+def _report_state(content: MemberContent, edition: str) -> str:
+    state = content.standing.state
+    return PUBLIC_STATE[ReportingState(state)] if edition == CompiledReport.Edition.PUBLIC else state
 
 
-def _submissions_for(edition: str) -> Q:
-    if edition == CompiledReport.Edition.PUBLIC:
-        return Q(status=Submission.Status.ACCEPTED)
-    return Q()
+def _completeness(contents: list[MemberContent]) -> dict[str, int]:
+    """How many reports were submitted on time, late, or not (yet); and how many of those
+    submitted are accepted or awaiting review."""
+    counts: Counter[str] = Counter()
+    for content in contents:
+        where = content.standing
+        submitted = where.submission is not None and where.submission.first_submitted_at is not None
+        counts["not_submitted" if not submitted else "late" if where.is_late else "on_time"] += 1
+        if where.state == ReportingState.ACCEPTED:
+            counts["accepted"] += 1
+        elif where.state in (ReportingState.SUBMITTED, ReportingState.RETURNED):
+            counts["awaiting_review"] += 1
+    return {key: counts[key] for key in ("on_time", "late", "not_submitted", "accepted", "awaiting_review")}
 
 
-def previous_cycle(cycle: ReportingCycle) -> ReportingCycle | None:
-    return ReportingCycle.objects.filter(due_on__lt=cycle.due_on).order_by("-due_on").first()
+def _icse(content: MemberContent) -> int | None:
+    figures = content.figures("icse_victims_identified")
+    return sum(figures) if figures else None
 
 
-def _figures(updates: list[ProgressUpdate], field: str) -> dict[int, Any]:
-    """Per member state, the sum (ICSE) or median-of-medians (takedown) of a figure, None if unreported."""
-    values: dict[int, list[Any]] = {}
-    for update in updates:
-        value = getattr(update, field)
-        if value is not None:
-            values.setdefault(update.submission.member_state_id, []).append(value)
-    if field == "icse_victims_identified":
-        return {member: sum(v) for member, v in values.items()}
-    return {member: sorted(v)[len(v) // 2] for member, v in values.items()}
-
-
-def _submissions_of(cycle: ReportingCycle, edition: str) -> dict[int, Submission]:
-    return {
-        s.member_state_id: s
-        for s in Submission.objects.filter(_submissions_for(edition), cycle=cycle).select_related("cycle")
-    }
-
-
-def _standing(submission: Submission | None, cycle: ReportingCycle, today: date) -> tuple[str, bool]:
-    """(on_time | late | missing, late?) of a member's submission in a cycle."""
-    late = submission.is_late_on(today) if submission else today > cycle.due_on
-    if submission is None or submission.first_submitted_at is None:
-        return "missing", late
-    return ("late" if late else "on_time"), late
-
-
-def _completeness(
-    members: list[Any], submissions: dict[int, Submission], cycle: ReportingCycle, today: date
-) -> dict[str, int]:
-    counts: Counter[str] = Counter(_standing(submissions.get(m.pk), cycle, today)[0] for m in members)
-    return {key: counts[key] for key in ("on_time", "late", "missing")}
+def _takedown(content: MemberContent) -> Decimal | None:
+    return median([Decimal(str(value)) for value in content.figures("takedown_median_hours")])
 
 
 def _average(values: list[int]) -> float | None:
     return round(sum(values) / len(values), 1) if values else None
 
 
-def report_data(*, cycle: ReportingCycle, edition: str, today: date) -> dict[str, Any]:
-    members = list(member_states_on(day=cycle.due_on).order_by("iso_code"))
-    submissions = _submissions_of(cycle, edition)
-    updates = list(_updates_for(edition).filter(submission__cycle=cycle).order_by("pk"))
-    by_commitment = {u.commitment_id: u for u in updates}
-    commitments = list(
-        Commitment.objects.filter(member_state__in=members)
-        .select_related("target", "goal", "action")
-        .order_by("member_state__iso_code", "target__number", "pk")
-    )
-    if edition == CompiledReport.Edition.PUBLIC:
-        # Only pledges that are part of a published report.
-        commitments = [c for c in commitments if c.pk in by_commitment]
-    previous = previous_cycle(cycle)
-    previous_updates = list(_updates_for(edition).filter(submission__cycle=previous)) if previous else []
+def _rows(contents: list[MemberContent]) -> list[dict[str, Any]]:
+    return [_commitment_row(row) for content in contents for row in content.rows]
 
-    icse_now, icse_before = (
-        _figures(updates, "icse_victims_identified"),
-        _figures(previous_updates, "icse_victims_identified"),
-    )
-    takedown_now, takedown_before = (
-        _figures(updates, "takedown_median_hours"),
-        _figures(previous_updates, "takedown_median_hours"),
-    )
+
+def report_data(*, cycle: ReportingCycle, edition: str, today: date) -> dict[str, Any]:
     targets = list(PolicyTarget.objects.prefetch_related("goals").order_by("number"))
-    pledges_of: dict[int, list[Commitment]] = {}
-    for commitment in commitments:
-        pledges_of.setdefault(commitment.member_state_id, []).append(commitment)
+    order = {t.code: t.number for t in targets}
+    contents = member_contents(cycle=cycle, edition=edition, today=today, targets=order)
+    comparison = year_before(cycle)
+    before = (
+        {c.member.iso_code: c for c in member_contents(cycle=comparison, edition=edition, today=today, targets=order)}
+        if comparison
+        else {}
+    )
+    names = {c.member.iso_code: c.member.name for c in [*contents, *before.values()]}
+    icse_now = {c.member.iso_code: v for c in contents if (v := _icse(c)) is not None}
+    icse_before = {code: v for code, c in before.items() if (v := _icse(c)) is not None}
+
     member_rows: list[dict[str, Any]] = []
-    for member in members:
-        submission = submissions.get(member.pk)
-        state = "missing" if submission is None else submission.status
-        late = _standing(submission, cycle, today)[1]
-        pledges = pledges_of.get(member.pk, [])
+    for content in contents:
+        code = content.member.iso_code
+        earlier = before.get(code)
         member_rows.append(
             {
-                "iso_code": member.iso_code,
-                "name": member.name,
-                "submission": state,
-                "late": late,
-                "commitments": [_commitment_row(c, by_commitment.get(c.pk)) for c in pledges],
+                "iso_code": code,
+                "name": content.member.name,
+                "submission": _report_state(content, edition),
+                "late": content.standing.is_late,
+                "content": content.source,
+                "commitments": [_commitment_row(row) for row in content.rows],
                 "goal_checks": {
                     "icse_identified_victims": icse_growth(
-                        current=icse_now.get(member.pk), previous=icse_before.get(member.pk)
+                        current=icse_now.get(code), previous=icse_before.get(code) if comparison else None
                     ).as_dict(),
                     "takedown_trend": takedown_trend(
-                        current=takedown_now.get(member.pk), previous=takedown_before.get(member.pk)
+                        current=_takedown(content), previous=_takedown(earlier) if earlier else None
                     ).value,
                 },
             }
         )
-    all_rows = [row for m in member_rows for row in m["commitments"]]
+    all_rows = [row for member in member_rows for row in member["commitments"]]
     reported = [row["update"]["completion_percent"] for row in all_rows if row["update"]]
-    alliance_now = sum(icse_now.values()) if icse_now else None
-    alliance_before = sum(icse_before.values()) if icse_before else None
-    alliance_icse = icse_growth(current=alliance_now, previous=alliance_before).as_dict()
+    alliance_icse = alliance_icse_growth(
+        current=icse_now,
+        previous=icse_before if comparison else None,
+        names=names,
+        this_year=cycle.name,
+        year_before=comparison.name if comparison else None,
+    )
+    previous = previous_cycle(cycle)
+    change: dict[str, Any] | None = None
     if previous is not None:
-        previous_members = list(member_states_on(day=previous.due_on))
-        change: dict[str, Any] | None = {
+        earlier_contents = member_contents(cycle=previous, edition=edition, today=today, targets=order)
+        earlier_rows = _rows(earlier_contents)
+        change = {
             "cycle": previous.name,
-            "members": len(previous_members),
-            "completeness": _completeness(previous_members, _submissions_of(previous, edition), previous, today),
-            "average_completion": _average([u.completion_percent for u in previous_updates]),
-            "updates": len(previous_updates),
+            "members": len(earlier_contents),
+            "completeness": _completeness(earlier_contents),
+            "average_completion": _average([r["update"]["completion_percent"] for r in earlier_rows if r["update"]]),
+            "updates": sum(1 for r in earlier_rows if r["update"]),
         }
-    else:
-        change = None
+    statuses = Counter(row["update"]["status"] if row["update"] else "not_reported" for row in all_rows)
     return {
         "cycle": {
             "id": cycle.pk,
@@ -162,16 +137,18 @@ def report_data(*, cycle: ReportingCycle, edition: str, today: date) -> dict[str
             "period_end": cycle.period_end.isoformat(),
             "due_on": cycle.due_on.isoformat(),
             "previous_cycle": previous.name if previous else None,
+            "year_before": comparison.name if comparison else None,
+            "yearly": is_yearly(cycle),
             # Final once the cycle is past its due date; a draft while members are still reporting.
             "final": today > cycle.due_on,
         },
         "edition": edition,
         "overview": {
-            "members": len(members),
-            "completeness": _completeness(members, submissions, cycle, today),
+            "members": len(contents),
+            "completeness": _completeness(contents),
             "commitments_by_target": {t.code: sum(1 for r in all_rows if r["target"] == t.code) for t in targets},
             "commitments_by_status": {
-                status.value: sum(1 for r in all_rows if r["status"] == status.value) for status in Commitment.Status
+                key: statuses[key] for key in [*(status.value for status in Commitment.Status), "not_reported"]
             },
             "average_completion": _average(reported),
             "updates": len(reported),
@@ -180,9 +157,21 @@ def report_data(*, cycle: ReportingCycle, edition: str, today: date) -> dict[str
         },
         "targets": _target_sections(targets, all_rows, member_rows, alliance_icse),
         "members": member_rows,
+        "method": {
+            "as_of": (
+                f"As of {cycle.name}: the members of the Alliance on its due date, and for each the content "
+                "accepted for this cycle (in the secretariat edition, the content submitted, or being written, "
+                "where none is accepted yet). Nothing pledged, reported or changed later is shown."
+            ),
+            "readings": [
+                {"key": item.key, "subject": item.subject, "choice": item.choice}
+                for item in SourceDiscrepancy.objects.filter(key__in=READINGS).order_by("key")
+            ],
+        },
         "sources": {
             "figures": "Figures are those reported by each member state in its progress updates "
-            "(with the source each gives); growth is against the previous cycle's figures.",
+            "(with the source each gives); growth is year on year, over the members that reported the "
+            "figure in both years.",
         },
     }
 
@@ -201,9 +190,9 @@ def _target_sections(
         for goal in sorted(target.goals.all(), key=lambda g: g.number):
             towards = [r for r in on_target if r["goal"] == goal.code]
             check: dict[str, Any] | None = None
-            if goal.code == ICSE_GOAL:
+            if goal.code == GoalCode.ICSE:
                 check = {"alliance": icse, "members": {k: icse_results[k] for k in sorted(icse_results)}}
-            elif goal.code == TAKEDOWN_GOAL:
+            elif goal.code == GoalCode.TAKEDOWN:
                 check = {"members": {k: takedown_trends[k] for k in sorted(takedown_trends)}}
             goals.append(
                 {
@@ -215,6 +204,7 @@ def _target_sections(
                     "check": check,
                 }
             )
+        by_status = Counter(r["update"]["status"] if r["update"] else "not_reported" for r in on_target)
         sections.append(
             {
                 "code": target.code,
@@ -222,8 +212,7 @@ def _target_sections(
                 "title": target.title,
                 "commitments": len(on_target),
                 "by_status": {
-                    status.value: sum(1 for r in on_target if r["status"] == status.value)
-                    for status in Commitment.Status
+                    key: by_status[key] for key in [*(status.value for status in Commitment.Status), "not_reported"]
                 },
                 "average_completion": _average([r["update"]["completion_percent"] for r in on_target if r["update"]]),
                 "goals": goals,
@@ -232,30 +221,14 @@ def _target_sections(
     return sections
 
 
-def _commitment_row(commitment: Commitment, update: ProgressUpdate | None) -> dict[str, Any]:
+def _commitment_row(row: Any) -> dict[str, Any]:
     return {
-        "id": commitment.pk,
-        "title": commitment.title,
-        "target": commitment.target.code,
-        "goal": commitment.goal.code if commitment.goal else None,
-        "action": commitment.action.code if commitment.action else None,
-        "status": commitment.status,
-        "update": None
-        if update is None
-        else {
-            "status": update.status,
-            "completion_percent": update.completion_percent,
-            "narrative": update.narrative,
-            "confidentiality": update.confidentiality,
-            "icse_victims_identified": update.icse_victims_identified,
-            "takedown_median_hours": None
-            if update.takedown_median_hours is None
-            else str(update.takedown_median_hours),
-            "figures_source": update.figures_source,
-            "milestones": [
-                {"due_on": m.due_on.isoformat(), "title": m.title, "done": m.done} for m in update.milestones.all()
-            ],
-        },
+        "id": row.commitment_id,
+        "title": row.title,
+        "target": row.target,
+        "goal": row.goal,
+        "action": row.action,
+        "update": row.update,
     }
 
 
@@ -265,7 +238,7 @@ def render_json(data: dict[str, Any]) -> bytes:
 
 CSV_COLUMNS = (
     "member", "member_name", "submission", "late", "commitment_id", "commitment", "target", "goal", "action",
-    "commitment_status", "update_status", "completion_percent", "confidentiality", "icse_victims_identified",
+    "update_status", "completion_percent", "confidentiality", "icse_victims_identified",
     "takedown_median_hours", "figures_source", "narrative",
 )  # fmt: skip
 
@@ -281,7 +254,6 @@ def render_csv(data: dict[str, Any]) -> bytes:
             member_part = [member["iso_code"], member["name"], member["submission"], member["late"]]
             commitment_part = [row["id"], row["title"], row["target"], row["goal"] or "", row["action"] or ""]
             update_part = [
-                row["status"],
                 update.get("status", ""),
                 update.get("completion_percent", ""),
                 update.get("confidentiality", ""),

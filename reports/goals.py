@@ -4,6 +4,7 @@ The ICSE goal: "Increase the number of identified victims in the International C
 Exploitation images database (ICSE database) managed by INTERPOL by at least 10 percent yearly".
 """
 
+import statistics
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from enum import StrEnum
@@ -67,3 +68,54 @@ def takedown_trend(*, current: Decimal | None, previous: Decimal | None) -> Tren
     if current > previous:
         return Trend.SLOWER
     return Trend.UNCHANGED
+
+
+def median(values: list[Decimal]) -> Decimal | None:
+    """The median of a member's figures: the middle one, or the mean of the two middle ones."""
+    return statistics.median(values) if values else None
+
+
+@dataclass(frozen=True)
+class LeftOut:
+    member: str  # ISO code
+    name: str
+    reason: str
+
+    def as_dict(self) -> dict[str, str]:
+        return {"member": self.member, "name": self.name, "reason": self.reason}
+
+
+def alliance_icse_growth(
+    *,
+    current: dict[str, int],
+    previous: dict[str, int] | None,
+    names: dict[str, str],
+    this_year: str,
+    year_before: str | None,
+) -> dict[str, object]:
+    """The Alliance's ICSE check, like for like: the total of the members that reported the figure
+    in both years against their total the year before. Members that reported it in only one of the
+    two years are left out, and named with the reason."""
+    if previous is None:
+        result = icse_growth(current=sum(current.values()) if current else None, previous=None)
+        return {**result.as_dict(), "compared": [], "left_out": [], "year_before": None}
+    both = sorted(set(current) & set(previous))
+    left_out = [
+        LeftOut(code, names.get(code, code), f"reported the figure for {this_year} but not for {year_before}")
+        for code in sorted(set(current) - set(previous))
+    ] + [
+        LeftOut(code, names.get(code, code), f"reported the figure for {year_before} but not for {this_year}")
+        for code in sorted(set(previous) - set(current))
+    ]
+    if both:
+        result = icse_growth(current=sum(current[c] for c in both), previous=sum(previous[c] for c in both))
+    elif current:
+        result = GrowthCheck(sum(current.values()), None, None, CheckResult.NO_PREVIOUS)
+    else:
+        result = GrowthCheck(None, None, None, CheckResult.MISSING)
+    return {
+        **result.as_dict(),
+        "compared": both,
+        "left_out": [item.as_dict() for item in left_out],
+        "year_before": year_before,
+    }

@@ -28,12 +28,12 @@ def completeness_summary_text(*, today: date) -> str | None:
         late = [r for r in rows if r.is_late]
         counts: dict[str, int] = {}
         for row in rows:
-            counts[row.state] = counts.get(row.state, 0) + 1
+            counts[row.standing.label] = counts.get(row.standing.label, 0) + 1
         lines = [
             f"{cycle.name} (due {cycle.due_on:%d %B %Y}): {len(rows)} member states",
             f"  Submitted: {len(submitted)} ({sum(1 for r in submitted if not r.is_late)} on time)",
             f"  Not submitted: {len(missing)}; late: {len(late)}",
-            "  By state: " + ", ".join(f"{state} {count}" for state, count in sorted(counts.items())),
+            "  By state: " + ", ".join(f"{state.lower()} {count}" for state, count in sorted(counts.items())),
         ]
         if missing:
             names = ", ".join(r.member_state.name + (" (late)" if r.is_late else "") for r in missing)

@@ -4,10 +4,14 @@ import re
 from datetime import date
 
 import pytest
+from django.contrib import admin
 from django.core.management import call_command
+from django.db import IntegrityError, transaction
+from django.test import Client
 
 from commitments import models as m
 from commitments import reference as ref
+from commitments.admin import SourceDocumentAdmin
 from commitments.reference.load import load_reference_data
 from commitments.selectors import eu_member_states_on, member_states_on
 
@@ -125,12 +129,47 @@ def test_declarations_conferences_and_the_first_deadline(alliance: None) -> None
     assert not initial.is_demo
 
 
-def test_the_secretariat_passed_from_the_commission_to_the_us_in_2014(alliance: None) -> None:
+def test_the_secretariat_handover_to_the_us_is_recorded_as_announced(alliance: None) -> None:
+    # The Commission's release says it "will also hand-over" the secretariat: an announcement.
     tenures = list(m.SecretariatTenure.objects.order_by("started_on"))
-    assert [(t.holder, t.ended_on) for t in tenures] == [
-        ("European Commission", date(2014, 9, 30)),
-        ("United States authorities", None),
+    assert [(t.holder, t.started_on, t.started_on_basis, t.ended_on) for t in tenures] == [
+        ("European Commission", date(2012, 12, 5), m.DateBasis.INFERRED, None),
+        ("United States authorities", date(2014, 9, 30), m.DateBasis.ANNOUNCED, None),
     ]
+    us = tenures[1]
+    assert us.is_announced
+    assert "announced" in str(us)
+    assert "not reported as done" in us.get_started_on_basis_display()
+
+
+def test_no_announced_tenure_is_stored_as_started(alliance: None) -> None:
+    announcements = 0
+    for tenure in m.SecretariatTenure.objects.select_related("source"):
+        if " will " not in f" {tenure.excerpt} ":
+            continue
+        announcements += 1
+        # A start on the day of the announcement is the announced one; an announcement ends nothing.
+        if tenure.started_on == tenure.source.published_on:
+            assert tenure.started_on_basis == m.DateBasis.ANNOUNCED, tenure
+        assert tenure.ended_on is None, tenure
+    assert announcements == 2
+
+
+def test_no_tenure_whose_note_says_inferred_is_labelled_exact(alliance: None) -> None:
+    checked = 0
+    for tenure in m.SecretariatTenure.objects.all():
+        if "inferred" in tenure.note.lower():
+            assert tenure.started_on_basis != m.DateBasis.EXACT, tenure
+            checked += 1
+    assert checked
+
+
+def test_no_eu_membership_without_a_start_date_is_labelled_exact(alliance: None) -> None:
+    for eu in m.EuMembership.objects.all():
+        if eu.started_on is None:
+            assert eu.started_on_basis == m.DateBasis.BEFORE_RECORDS, eu
+        else:
+            assert eu.started_on_basis != m.DateBasis.BEFORE_RECORDS, eu
 
 
 def test_every_excerpt_is_verbatim_in_its_source(alliance: None) -> None:
@@ -196,3 +235,167 @@ def test_the_reference_data_document_lists_every_discrepancy_and_choice() -> Non
         assert f"Key `{discrepancy.key}`" in document
         assert _words(discrepancy.subject) in document
         assert _words(discrepancy.choice) in document
+
+
+INFERRED_SOURCE_ATTRIBUTES = {
+    ref.JOINT_STATEMENT_2012: [],
+    ref.DOJ_LAUNCH_2012: [],
+    ref.LAUNCH_REPORT_2012: ["title", "publisher"],
+    ref.EC_CONFERENCE_2014: [],
+    ref.DOJ_CONFERENCE_2014: ["title", "publisher", "date"],
+}
+
+
+def test_each_inferred_source_attribute_is_flagged_with_its_reason(alliance: None) -> None:
+    assert set(INFERRED_SOURCE_ATTRIBUTES) == {s.key for s in ref.SOURCES}
+    for document in m.SourceDocument.objects.all():
+        assert document.inferred_attributes == INFERRED_SOURCE_ATTRIBUTES[document.key], document.key
+        reasons = {"title": document.title_note, "publisher": document.publisher_note, "date": document.date_note}
+        for attribute in document.inferred_attributes:
+            assert reasons[attribute], f"{document.key}: no reason for the inferred {attribute}"
+            assert f"{attribute}" in str(document)
+        if document.title_inferred:
+            assert document.cited_title.endswith("(title inferred: the text has none)")
+
+
+def test_a_title_or_date_the_text_does_not_state_is_flagged(alliance: None) -> None:
+    for document in m.SourceDocument.objects.all():
+        text = _words(document.text)
+        if not document.title_inferred:
+            assert _words(document.title) in text, document.key
+        if document.published_on is not None and not document.published_on_inferred:
+            day = document.published_on
+            written = {f"{day:%B} {day.day}, {day.year}", f"{day.day} {day:%B} {day.year}"}
+            assert any(w in text for w in written), document.key
+        if document.published_on is None:
+            assert document.date_note.startswith("Undated"), document.key
+
+
+def test_an_inferred_attribute_needs_its_reason(alliance: None) -> None:
+    document = m.SourceDocument.objects.get(key=ref.DOJ_CONFERENCE_2014)
+    for field, note in (("title_inferred", "title_note"), ("publisher_inferred", "publisher_note")):
+        with pytest.raises(IntegrityError), transaction.atomic():
+            m.SourceDocument.objects.filter(pk=document.pk).update(**{note: ""})
+        assert getattr(document, field)
+    with pytest.raises(IntegrityError), transaction.atomic():
+        m.SourceDocument.objects.filter(key=ref.LAUNCH_REPORT_2012).update(published_on_inferred=True)
+
+
+def test_the_admin_and_the_api_show_inferred_attributes(alliance: None, client: Client) -> None:
+    document = m.SourceDocument.objects.get(key=ref.DOJ_CONFERENCE_2014)
+    assert SourceDocumentAdmin(m.SourceDocument, admin.site).inferred(document) == "title, publisher, date"
+    declaration = client.get(f"/api/v1/declarations/{ref.MINISTERIAL_DECLARATION}/").json()
+    assert declaration["source"] == document.cited_title
+    assert "inferred" in declaration["source"]
+    assert "undated" in declaration["note"]
+
+
+# Words of each declaration's summary that its source states (summary, source and phrase).
+SUMMARY_PHRASES = [
+    (ref.JOINT_STATEMENT, ref.JOINT_STATEMENT_2012, "EU-U.S. Justice and Home Affairs Ministerial Meeting"),
+    (ref.JOINT_STATEMENT, ref.JOINT_STATEMENT_2012, "agreed to enhance efforts against child sexual abuse online"),
+    (
+        ref.JOINT_STATEMENT,
+        ref.JOINT_STATEMENT_2012,
+        "participate in building a Global Alliance against Child Sexual Abuse Online",
+    ),
+    (ref.JOINT_STATEMENT, ref.JOINT_STATEMENT_2012, "behind a set of shared goals"),
+    (
+        ref.LAUNCH_DECLARATION,
+        ref.LAUNCH_REPORT_2012,
+        "endorsed by the 27 EU Member States and 21 countries outside the EU",
+    ),
+    (ref.LAUNCH_DECLARATION, ref.EC_CONFERENCE_2014, "a number of policy targets and goals"),
+    (ref.LAUNCH_DECLARATION, ref.LAUNCH_REPORT_2012, "will aim to reach the"),
+    (
+        ref.LAUNCH_DECLARATION,
+        ref.LAUNCH_REPORT_2012,
+        "by April 1, 2013 will report on the specific actions to reach the objectives",
+    ),
+    (ref.MINISTERIAL_DECLARATION, ref.DOJ_CONFERENCE_2014, "54 Alliance members"),
+    (
+        ref.MINISTERIAL_DECLARATION,
+        ref.DOJ_CONFERENCE_2014,
+        "commits to addressing the transborder obstacles to identifying and rescuing victims of exploitation and "
+        "to identifying and prosecuting offenders",
+    ),
+    (
+        ref.MINISTERIAL_DECLARATION,
+        ref.DOJ_CONFERENCE_2014,
+        "where and when possible, in full respect of due process and fundamental rights requirements",
+    ),
+]
+
+
+def test_the_2014_summary_keeps_due_process_and_fundamental_rights(alliance: None) -> None:
+    summary = m.Declaration.objects.get(key=ref.MINISTERIAL_DECLARATION).summary
+    assert "in full respect of due process and fundamental rights requirements" in summary
+
+
+@pytest.mark.parametrize(("declaration", "source", "phrase"), SUMMARY_PHRASES)
+def test_every_summary_keeps_its_sources_words(alliance: None, declaration: str, source: str, phrase: str) -> None:
+    summary = _words(m.Declaration.objects.get(key=declaration).summary)
+    assert _words(phrase) in summary
+    assert _words(phrase) in _words(m.SourceDocument.objects.get(key=source).text)
+
+
+def test_every_declaration_summary_is_checked() -> None:
+    assert {d for d, _, _ in SUMMARY_PHRASES} == {d.key for d in ref.DECLARATIONS}
+
+
+# A quotation opens with a quote mark that does not end a word and closes with one that does not
+# start a word, so "children's" and "DOJ's" are not taken for quote marks.
+QUOTATION = re.compile(r"(?<!\w)'(.+?)'(?!\w)")
+
+
+def _quoted(text: str) -> list[str]:
+    keys = {d.key for d in ref.DISCREPANCIES}
+    return [q for q in QUOTATION.findall(text.replace("\u2019", "'")) if q not in keys]
+
+
+def _plain(text: str) -> str:
+    return _words(text.replace("\u2019", "'")).casefold()
+
+
+def test_every_quotation_is_verbatim_in_the_sources(alliance: None) -> None:
+    texts = {s.key: _plain(s.text) for s in m.SourceDocument.objects.all()}
+    everywhere = " | ".join(texts.values())
+    checked = 0
+    for discrepancy in m.SourceDiscrepancy.objects.prefetch_related("sources"):
+        cited = " | ".join(texts[s.key] for s in discrepancy.sources.all())
+        for quote in _quoted(discrepancy.what_the_sources_say):
+            assert _plain(quote) in cited, f"{discrepancy.key}: {quote!r}"
+            checked += 1
+    notes = [ref.FIRST_REPORT.note]
+    for model in (m.Membership, m.EuMembership, m.Conference, m.Declaration, m.Endorsement, m.PolicyTarget,
+                  m.OperationalGoal, m.PotentialAction, m.SecretariatTenure):  # fmt: skip
+        notes += [str(note) for note in model._default_manager.values_list("note", flat=True)]
+    notes += [str(summary) for summary in m.Declaration.objects.values_list("summary", flat=True)]
+    for document in m.SourceDocument.objects.all():
+        notes += [document.title_note, document.publisher_note, document.date_note]
+    for note in notes:
+        for quote in _quoted(note):
+            assert _plain(quote) in everywhere, quote
+            checked += 1
+    assert checked > 40
+
+
+def test_the_goal_readings_are_recorded_as_discrepancies(alliance: None) -> None:
+    goals = {g.code: g.text for g in ref.GOALS}
+    icse = m.SourceDiscrepancy.objects.get(key="icse-goal-reading")
+    takedown = m.SourceDiscrepancy.objects.get(key="takedown-goal-reading")
+    for reading in (icse, takedown):
+        assert list(reading.sources.values_list("key", flat=True)) == [ref.LAUNCH_REPORT_2012]
+    assert goals["icse-identified-victims"] in icse.what_the_sources_say
+    assert "at least 110% of those it identified in the yearly cycle a year before" in icse.choice
+    assert "reported the figure in both years" in icse.choice
+    assert "is not a year and is not compared" in icse.choice
+    assert goals["notice-and-takedown-speed"] in takedown.what_the_sources_say
+    assert "the mean of the two middle values when their number is even" in takedown.choice
+    assert "lower is faster" in takedown.choice
+
+
+def test_the_reports_document_does_not_claim_a_duty_to_publish_progress_reports() -> None:
+    document = _words((ref.SOURCES_DIR.parents[2] / "docs" / "reports.md").read_text(encoding="utf-8"))
+    assert "the Alliance to publish progress reports" not in document
+    assert "would report regularly" in document

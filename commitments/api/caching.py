@@ -39,7 +39,7 @@ def viewer_scope(viewer: permissions.AnyUser) -> str:
 
 
 def answer_tag(request: Request) -> str:
-    scope = viewer_scope(permissions.api_viewer(request))
+    scope = viewer_scope(permissions.viewer_of(request))
     parts = [str(data_version()), timezone.localdate().isoformat(), scope, request.get_full_path()]
     parts.append(str(getattr(request, "accepted_media_type", "")))
     return hashlib.sha256("|".join(parts).encode()).hexdigest()[:32]

@@ -19,6 +19,7 @@ from commitments.models import (
     PotentialAction,
     ProgressUpdate,
     ReportingCycle,
+    ReportingState,
     Submission,
 )
 
@@ -27,7 +28,9 @@ class CurrentCycleStatusSerializer(serializers.Serializer[Any]):
     cycle = serializers.IntegerField()
     name = serializers.CharField()
     due_on = serializers.DateField()
-    submission_status = serializers.ChoiceField(choices=[*Submission.Status.values, "not_started"])
+    submission_status = serializers.ChoiceField(
+        choices=ReportingState.values, help_text="`not_due`: not a member of the Alliance on the cycle's due date."
+    )
     is_late = serializers.BooleanField()
 
 
@@ -75,7 +78,8 @@ class MemberSerializer(serializers.ModelSerializer[MemberState]):
 
 
 class MembershipSerializer(serializers.ModelSerializer[Membership]):
-    source = serializers.CharField(source="source.title")  # type: ignore[assignment]
+    # An inferred title says so: the text of that document states none.
+    source = serializers.CharField(source="source.cited_title")  # type: ignore[assignment]
 
     class Meta:
         model = Membership
@@ -83,7 +87,8 @@ class MembershipSerializer(serializers.ModelSerializer[Membership]):
 
 
 class EuMembershipSerializer(serializers.ModelSerializer[EuMembership]):
-    source = serializers.CharField(source="source.title")  # type: ignore[assignment]
+    # An inferred title says so: the text of that document states none.
+    source = serializers.CharField(source="source.cited_title")  # type: ignore[assignment]
 
     class Meta:
         model = EuMembership
@@ -212,11 +217,12 @@ class PotentialActionSerializer(serializers.ModelSerializer[PotentialAction]):
 class DeclarationSerializer(serializers.ModelSerializer[Declaration]):
     actions = PotentialActionSerializer(many=True, read_only=True, source="potential_actions")
     conference = serializers.CharField(source="conference.name", allow_null=True, default=None)
-    source = serializers.CharField(source="source.title")  # type: ignore[assignment]
+    # An inferred title says so: the text of that document states none.
+    source = serializers.CharField(source="source.cited_title")  # type: ignore[assignment]
 
     class Meta:
         model = Declaration
-        fields = ("key", "title", "adopted_on", "conference", "summary", "source", "actions")
+        fields = ("key", "title", "adopted_on", "conference", "summary", "source", "note", "actions")
 
 
 class CycleSerializer(serializers.ModelSerializer[ReportingCycle]):

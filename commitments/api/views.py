@@ -10,9 +10,8 @@ import re
 from datetime import date
 from typing import Any
 
-import django_filters
 from django import forms
-from django.db.models import Exists, OuterRef, Prefetch, QuerySet
+from django.db.models import Prefetch, QuerySet
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
@@ -27,7 +26,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from accounts.models import User
-from commitments import permissions, selectors, services
+from commitments import filtersets, permissions, selectors, services
 from commitments.models import (
     Commitment,
     Declaration,
@@ -109,46 +108,6 @@ class CycleViewSet(viewsets.ReadOnlyModelViewSet[ReportingCycle]):
 # --- Members -----------------------------------------------------------------------------------
 
 
-class MemberFilter(django_filters.FilterSet):
-    as_of = django_filters.DateFilter(method="keep", help_text="Members on this date (default: today).")
-    eu = django_filters.ChoiceFilter(
-        choices=[("true", "true"), ("false", "false")], method="filter_eu", help_text="EU members on the `as_of` date."
-    )
-    target = django_filters.ModelChoiceFilter(
-        queryset=PolicyTarget.objects.all(),
-        to_field_name="code",
-        method="filter_target",
-        help_text="Members with commitments on this policy target (its code).",
-    )
-    submission_status = django_filters.ChoiceFilter(
-        choices=[*Submission.Status.choices, ("not_started", "Not started")],
-        method="filter_submission_status",
-        help_text="The state of the member's submission in the current cycle.",
-    )
-
-    class Meta:
-        model = MemberState
-        fields = ("as_of", "eu", "target", "submission_status")
-
-    def keep(self, queryset: QuerySet[MemberState], name: str, value: Any) -> QuerySet[MemberState]:
-        return queryset  # applied by the view, which needs the date for its annotations
-
-    def filter_eu(self, queryset: QuerySet[MemberState], name: str, value: str) -> QuerySet[MemberState]:
-        return queryset.filter(is_eu_member=value == "true")  # type: ignore[misc]
-
-    def filter_target(self, queryset: QuerySet[MemberState], name: str, value: Any) -> QuerySet[MemberState]:
-        viewer = permissions.api_viewer(self.request)
-        on_target = permissions.api_commitments_visible_to(viewer).filter(member_state=OuterRef("pk"), target=value)
-        return queryset.filter(Exists(on_target))
-
-    def filter_submission_status(self, queryset: QuerySet[MemberState], name: str, value: str) -> QuerySet[MemberState]:
-        cycle = selectors.current_cycle(today=_today())
-        in_cycle = Submission.objects.filter(member_state=OuterRef("pk"), cycle=cycle)
-        if value == "not_started":
-            return queryset.filter(~Exists(in_cycle))
-        return queryset.filter(Exists(in_cycle.filter(status=value)))
-
-
 class MemberCsvRenderer(BaseRenderer):
     media_type = "text/csv"
     format = "csv"
@@ -202,7 +161,7 @@ class MemberViewSet(VersionedAnswers, viewsets.ReadOnlyModelViewSet[MemberState]
     serializer_class = s.MemberSerializer
     lookup_field = "iso_code"
     lookup_value_regex = "[A-Za-z]{2}(?:[0-9]{2})?"  # ISO code, or a benchmark copy's (FR07)
-    filterset_class = MemberFilter
+    filterset_class = filtersets.MemberFilter
     filter_backends = [DjangoFilterBackend, SearchFilter, OrderingFilter]
     search_fields = ("name",)
     ordering_fields = ("name", "iso_code", "joined_on")
@@ -222,16 +181,14 @@ class MemberViewSet(VersionedAnswers, viewsets.ReadOnlyModelViewSet[MemberState]
     def get_queryset(self) -> QuerySet[MemberState]:
         queryset = selectors.members_as_of(day=self.as_of())
         if self.action == "retrieve":
-            viewer = permissions.api_viewer(self.request)
-            updates = (
-                permissions.api_updates_visible_to(viewer).select_related("submission").prefetch_related("milestones")
-            )
+            viewer = permissions.viewer_of(self.request)
+            updates = permissions.updates_visible_to(viewer).select_related("submission").prefetch_related("milestones")
             queryset = queryset.prefetch_related(
                 Prefetch("memberships", queryset=Membership.objects.select_related("source")),
                 Prefetch("eu_memberships", queryset=EuMembership.objects.select_related("source")),
                 Prefetch(
                     "commitments",
-                    queryset=permissions.api_commitments_visible_to(viewer)
+                    queryset=permissions.commitments_visible_to(viewer)
                     .select_related("member_state", "target", "goal", "action")
                     .prefetch_related(Prefetch("progress_updates", queryset=updates, to_attr="visible_updates"))
                     .order_by("target__number", "title"),
@@ -239,7 +196,7 @@ class MemberViewSet(VersionedAnswers, viewsets.ReadOnlyModelViewSet[MemberState]
                 ),
                 Prefetch(
                     "submissions",
-                    queryset=permissions.api_submissions_visible_to(viewer)
+                    queryset=permissions.submissions_visible_to(viewer)
                     .select_related("member_state", "cycle")
                     .prefetch_related(Prefetch("updates", queryset=updates, to_attr="visible_updates"))
                     .order_by("cycle__due_on"),
@@ -252,11 +209,11 @@ class MemberViewSet(VersionedAnswers, viewsets.ReadOnlyModelViewSet[MemberState]
         return s.MemberDetailSerializer if self.action == "retrieve" else s.MemberSerializer
 
     def _context_for(self, members: list[MemberState]) -> dict[str, Any]:
-        viewer = permissions.api_viewer(self.request)
+        viewer = permissions.viewer_of(self.request)
         status_ = selectors.member_status(
             member_ids=[m.pk for m in members],
-            commitments=permissions.api_commitments_visible_to(viewer),
-            updates=permissions.api_updates_visible_to(viewer),
+            commitments=permissions.commitments_visible_to(viewer),
+            updates=permissions.updates_visible_to(viewer),
             today=_today(),
         )
         return {**self.get_serializer_context(), "status": status_, "today": _today()}
@@ -299,30 +256,11 @@ class MemberViewSet(VersionedAnswers, viewsets.ReadOnlyModelViewSet[MemberState]
 # --- Commitments -------------------------------------------------------------------------------
 
 
-class CommitmentFilter(django_filters.FilterSet):
-    member = django_filters.CharFilter(field_name="member_state__iso_code", lookup_expr="iexact", max_length=4)
-    target = django_filters.ModelChoiceFilter(queryset=PolicyTarget.objects.all(), to_field_name="code")
-    goal = django_filters.ModelChoiceFilter(queryset=OperationalGoal.objects.all(), to_field_name="code")
-    status = django_filters.ChoiceFilter(choices=Commitment.Status.choices)
-    cycle = django_filters.ModelChoiceFilter(
-        queryset=ReportingCycle.objects.all(), method="filter_cycle", help_text="Reported on in this cycle."
-    )
-
-    class Meta:
-        model = Commitment
-        fields = ("member", "target", "goal", "status", "cycle")
-
-    def filter_cycle(self, queryset: QuerySet[Commitment], name: str, value: Any) -> QuerySet[Commitment]:
-        viewer = permissions.api_viewer(self.request)
-        reported = permissions.api_updates_visible_to(viewer).filter(commitment=OuterRef("pk"), submission__cycle=value)
-        return queryset.filter(Exists(reported))
-
-
 class CommitmentViewSet(VersionedAnswers, viewsets.ReadOnlyModelViewSet[Commitment]):
     """Members' pledged actions, each with the progress updates the client may see."""
 
     serializer_class = s.CommitmentSerializer
-    filterset_class = CommitmentFilter
+    filterset_class = filtersets.CommitmentFilter
 
     def list(self, request: Request, *args: Any, **kwargs: Any) -> Any:
         return self.versioned(request, lambda: super(CommitmentViewSet, self).list(request, *args, **kwargs))
@@ -331,15 +269,15 @@ class CommitmentViewSet(VersionedAnswers, viewsets.ReadOnlyModelViewSet[Commitme
         return self.versioned(request, lambda: super(CommitmentViewSet, self).retrieve(request, *args, **kwargs))
 
     def get_queryset(self) -> QuerySet[Commitment]:
-        viewer = permissions.api_viewer(self.request)
+        viewer = permissions.viewer_of(self.request)
         updates = (
-            permissions.api_updates_visible_to(viewer)
+            permissions.updates_visible_to(viewer)
             .select_related("submission")
             .prefetch_related("milestones")
             .order_by("submission__cycle__due_on", "pk")
         )
         return (
-            permissions.api_commitments_visible_to(viewer)
+            permissions.commitments_visible_to(viewer)
             .select_related("member_state", "target", "goal", "action")
             .prefetch_related(Prefetch("progress_updates", queryset=updates, to_attr="visible_updates"))
             .order_by("member_state__iso_code", "target__number", "pk")
@@ -349,16 +287,6 @@ class CommitmentViewSet(VersionedAnswers, viewsets.ReadOnlyModelViewSet[Commitme
 # --- Submissions -------------------------------------------------------------------------------
 
 
-class SubmissionFilter(django_filters.FilterSet):
-    member = django_filters.CharFilter(field_name="member_state__iso_code", lookup_expr="iexact", max_length=4)
-    cycle = django_filters.ModelChoiceFilter(queryset=ReportingCycle.objects.all())
-    status = django_filters.ChoiceFilter(choices=Submission.Status.choices)
-
-    class Meta:
-        model = Submission
-        fields = ("member", "cycle", "status")
-
-
 class SubmissionViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet[Submission]):
     """Submissions: contacts start, write and submit their country's; reviewers accept or return.
 
@@ -366,13 +294,14 @@ class SubmissionViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet[S
     version you have not seen."""
 
     serializer_class = s.SubmissionSerializer
-    filterset_class = SubmissionFilter
+    filterset_class = filtersets.SubmissionFilter
 
     def get_queryset(self) -> QuerySet[Submission]:
-        viewer = permissions.api_viewer(self.request)
-        updates = permissions.api_updates_visible_to(viewer).select_related("submission").prefetch_related("milestones")
+        viewer = permissions.viewer_of(self.request)
+        updates = permissions.updates_visible_to(viewer).select_related("submission").prefetch_related("milestones")
         return (
-            permissions.api_submissions_visible_to(viewer)
+            permissions.submissions_visible_to(viewer)
+            .annotate(is_late=Submission.late_expression(_today()))
             .select_related("member_state", "cycle")
             .prefetch_related(Prefetch("updates", queryset=updates.order_by("pk"), to_attr="visible_updates"))
             .order_by("cycle__due_on", "member_state__iso_code", "pk")
@@ -438,9 +367,9 @@ class SubmissionViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet[S
         return self._show(returned)
 
     def _commitment(self, submission: Submission, commitment_id: int) -> Commitment:
-        viewer = permissions.api_viewer(self.request)
+        viewer = permissions.viewer_of(self.request)
         commitment = (
-            permissions.api_commitments_visible_to(viewer)
+            permissions.commitments_visible_to(viewer)
             .filter(pk=commitment_id, member_state_id=submission.member_state_id)
             .first()
         )

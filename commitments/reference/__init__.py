@@ -3,7 +3,9 @@
 The documents themselves are in `sources/`, exactly as received. Every fact below names the
 document it comes from and quotes the words that state it (`excerpt`); a test checks that each
 excerpt appears verbatim in its document. Where the documents disagree or are silent, the
-choice made is recorded in `DISCREPANCIES` (and explained in docs/reference-data.md).
+choice made is recorded in `DISCREPANCIES` (and explained in docs/reference-data.md). Whatever the
+data states that the words do not (a document's title, publisher or date, a date, which states a count
+covers, something announced in advance) is flagged as inferred or announced, with the reason.
 """
 
 from dataclasses import dataclass, field
@@ -33,6 +35,12 @@ class Source:
     published_on: date | None
     date_note: str
     seed_file: str
+    # Set when the text does not state the attribute; the note says why the value is taken.
+    title_inferred: bool = False
+    title_note: str = ""
+    publisher_inferred: bool = False
+    publisher_note: str = ""
+    published_on_inferred: bool = False
 
     def read_text(self) -> str:
         return (SOURCES_DIR / self.seed_file).read_text(encoding="utf-8")
@@ -67,19 +75,31 @@ SOURCES: tuple[Source, ...] = (
         kind="news_report",
         published_on=None,
         date_note=(
-            "Undated; it calls the launch 'last Wednesday', i.e. Wednesday 5 December 2012, so it was "
-            "written in the week after the launch."
+            "Undated; it dates the launch 'Last Wednesday', i.e. Wednesday 5 December 2012, so it is inferred "
+            "to have been written in the week after the launch."
         ),
         seed_file="004_21ac047c35c89d8a.txt",
+        title_inferred=True,
+        title_note="The text has no title; this one describes its subject, the launch.",
+        publisher_inferred=True,
+        publisher_note=(
+            "The text names no publisher or author; the kind, news report, describes its form (it reports the "
+            "launch and comments on it: 'The Arab world was notably absent')."
+        ),
     ),
     Source(
         key=EC_CONFERENCE_2014,
         title="Second Ministerial Conference of the Global Alliance against Child Sexual Abuse Online",
-        publisher="European Commission (press release, Brussels)",
+        publisher="European Commission (press release, Brussels), as reposted on a blog by misty534",
         kind="press_release",
         published_on=date(2014, 9, 30),
         date_note="",
         seed_file="002_7a8ef00bced3189a.txt",
+        publisher_note=(
+            "The copy received is a blog post ('Published September 30, 2014 by misty534', followed by the "
+            "blog's comment form) that reproduces the Commission's release, headed 'European Commission' "
+            "and dated 'Brussels, 30 September 2014'."
+        ),
     ),
     Source(
         key=DOJ_CONFERENCE_2014,
@@ -88,10 +108,19 @@ SOURCES: tuple[Source, ...] = (
         kind="press_release",
         published_on=date(2014, 9, 30),
         date_note=(
-            "Undated; it reports 'today' the Washington ministerial conference, which the European "
-            "Commission's release dates 30 September 2014."
+            "Undated; inferred: it reports the Washington ministerial conference as held 'Today', and the "
+            "European Commission's release dates that conference 30 September 2014."
         ),
         seed_file="000_030b8b62348652b1.txt",
+        title_inferred=True,
+        title_note="The text has no title; this one describes its subject, the Washington ministerial conference.",
+        publisher_inferred=True,
+        publisher_note=(
+            "The text names no publisher; the U.S. Department of Justice is inferred from its content (it "
+            "quotes Attorney General Holder and ends with a 'Background' on the Department's cases, as the "
+            "DOJ's 2012 release does), and its kind, press release, from its form."
+        ),
+        published_on_inferred=True,
     ),
 )
 
@@ -234,6 +263,10 @@ CONFERENCES: tuple[ConferenceData, ...] = (
             DOJ_LAUNCH_2012,
             "will launch the Global Alliance Against Child Sexual Abuse Online at a ministerial conference "
             "tomorrow, Dec. 5, 2012, in Brussels",
+            "Announced the day before. That the launch took place on 5 December 2012 is reported afterwards by "
+            "the Commission's 2014 release ('On 5 December 2012, EU Commissioner for Home Affairs Cecilia "
+            "Malmström together with US Attorney General Eric Holder launched') and the launch news report "
+            "('Last Wednesday'); the city is only in this announcement.",
         ),
     ),
     ConferenceData(
@@ -267,17 +300,20 @@ MINISTERIAL_DECLARATION = "ministerial-declaration-2014"
 DECLARATIONS: tuple[DeclarationData, ...] = (
     DeclarationData(
         key=JOINT_STATEMENT,
-        title="EU-US Joint Statement on a Global Alliance against Child Sexual Abuse Online",
+        title="Global Alliance Against Child Sexual Abuse Online Joint Statement",
         adopted_on=date(2012, 6, 21),
         conference=None,
         summary=(
-            "Agreed at the EU-U.S. Justice and Home Affairs Ministerial Meeting: the EU and the U.S. call on "
-            "governments around the world to build a Global Alliance behind four shared goals."
+            "At the EU-U.S. Justice and Home Affairs Ministerial Meeting, the EU and the U.S. agreed to enhance "
+            "efforts against child sexual abuse online and called upon governments around the world to "
+            "participate in building a Global Alliance against Child Sexual Abuse Online, which will seek to "
+            "unite countries around the world behind a set of shared goals (four are listed)."
         ),
         fact=Fact(
             JOINT_STATEMENT_2012,
             "We call upon governments around the world to participate in building a Global Alliance against "
             "Child Sexual Abuse Online.",
+            "Agreed 'today' in the DOJ's release of Thursday, June 21, 2012.",
         ),
     ),
     DeclarationData(
@@ -286,12 +322,19 @@ DECLARATIONS: tuple[DeclarationData, ...] = (
         adopted_on=LAUNCH_DATE,
         conference="launch-conference-2012",
         summary=(
-            "Endorsed by the ministers of 48 countries at the launch: the four policy targets, the operational "
-            "goals, and a first report on specific actions by 1 April 2013."
+            "Released on the launch and endorsed by the 27 EU Member States and 21 countries outside the EU. "
+            "The countries of the alliance commit themselves to a number of policy targets and goals, notably "
+            "to identify and assist victims, investigate and prosecute offenders, increase children's "
+            "awareness of online risks and reduce the availability of abuse material online; the Global "
+            "Alliance will aim to reach the operational goals and by April 1, 2013 will report on the "
+            "specific actions to reach the objectives."
         ),
         fact=Fact(
             EC_CONFERENCE_2014,
             "(Declaration on the Launch of the Global Alliance and Guiding Principles)",
+            "Adopted at the launch: the launch news report speaks of 'a declaration released on the launch', "
+            "which the Commission's 2014 release dates 5 December 2012. The title is the Commission's (see "
+            "discrepancy 'launch-declaration-title').",
         ),
     ),
     DeclarationData(
@@ -300,10 +343,19 @@ DECLARATIONS: tuple[DeclarationData, ...] = (
         adopted_on=SECOND_CONFERENCE_DATE,
         conference="second-conference-2014",
         summary=(
-            "Endorsed by the 54 members at the second ministerial conference: four potential actions against "
-            "the transborder obstacles to identifying victims and prosecuting offenders."
+            "Endorsed by the 54 Alliance members at the conclusion of the second ministerial conference: it "
+            "commits to addressing the transborder obstacles to identifying and rescuing victims of "
+            "exploitation and to identifying and prosecuting offenders, by agreeing to pursue four potential "
+            "actions where and when possible, in full respect of due process and fundamental rights "
+            "requirements."
         ),
-        fact=Fact(DOJ_CONFERENCE_2014, ENDORSED_2014_EXCERPT),
+        fact=Fact(
+            DOJ_CONFERENCE_2014,
+            ENDORSED_2014_EXCERPT,
+            "Endorsed 'At the conclusion of the conference'; the release is undated, and the Commission's "
+            "release dates the conference 30 September 2014. The source calls it 'a Ministerial Declaration'; "
+            "the place in brackets tells it apart.",
+        ),
     ),
 )
 
@@ -317,6 +369,12 @@ class TargetData:
     fact: Fact
 
 
+TARGET_NOTE = (
+    "Worded as the DOJ announced it the day before the launch ('the participating countries will make "
+    "political commitments to pursue a number of goals, notably'); the Commission's 2014 release gives the "
+    "same four targets as committed to under the launch declaration (see discrepancy 'policy-target-wording')."
+)
+
 # The order of the launch declaration (as the DOJ and the Commission cite it).
 TARGETS: tuple[TargetData, ...] = (
     TargetData(
@@ -329,6 +387,7 @@ TARGETS: tuple[TargetData, ...] = (
             DOJ_LAUNCH_2012,
             "Enhancing efforts to identify victims and ensuring that they receive the necessary assistance, "
             "support and protection;",
+            TARGET_NOTE,
         ),
     ),
     TargetData(
@@ -340,6 +399,7 @@ TARGETS: tuple[TargetData, ...] = (
             DOJ_LAUNCH_2012,
             "Enhancing efforts to investigate cases of child sexual abuse online and to identify and prosecute "
             "offenders;",
+            TARGET_NOTE,
         ),
     ),
     TargetData(
@@ -352,6 +412,7 @@ TARGETS: tuple[TargetData, ...] = (
             DOJ_LAUNCH_2012,
             "Increasing children's awareness of online risks, including the self-production of images and "
             "'grooming' methods used by paedophiles",
+            TARGET_NOTE,
         ),
     ),
     TargetData(
@@ -362,13 +423,16 @@ TARGETS: tuple[TargetData, ...] = (
         Fact(
             DOJ_LAUNCH_2012,
             "Reducing the availability of child abuse material online and the re-victimization of children.",
+            TARGET_NOTE,
         ),
     ),
 )
 
 GOAL_MAPPING_NOTE = (
-    "The source lists the operational goals without naming their targets; the goal is mapped to the "
-    "target whose subject it addresses (see docs/reference-data.md)."
+    "The source lists the operational goals, which 'the Global Alliance will aim to reach', without naming "
+    "their targets or the declaration; the goal is attributed to the launch declaration, whose 'policy "
+    "targets and goals' the Commission's 2014 release cites, and mapped to the target whose subject it "
+    "addresses (inferred: see discrepancy 'goal-target-mapping')."
 )
 
 
@@ -480,7 +544,10 @@ ACTIONS: tuple[ActionData, ...] = (
 class TenureData:
     holder: str
     started_on: date
+    # A DateBasis value: "inferred" when no source states the date, "announced" when the source
+    # announces the start for that date without reporting that it happened.
     started_on_basis: str
+    # Only when a source says the tenure ended.
     ended_on: date | None
     fact: Fact
 
@@ -494,29 +561,38 @@ SECRETARIAT: tuple[TenureData, ...] = (
     TenureData(
         "European Commission",
         LAUNCH_DATE,
-        "exact",
-        SECOND_CONFERENCE_DATE,
+        "inferred",
+        # The source announces the handover; it does not report that the tenure ended.
+        None,
         Fact(
             EC_CONFERENCE_2014,
             HANDOVER_EXCERPT,
-            "The sources say the Commission handed the secretariat over in 2014; that it held it from the "
-            "launch is inferred (it co-launched the Alliance and organised the launch conference).",
+            "The Commission's release of 30 Sept 2014 says the Commission 'will also hand-over' the secretariat "
+            "and presidency tasks at that day's conference, so it held them then; that it held them from the "
+            "launch is inferred (its Commissioner launched the Alliance with the US Attorney General, at a "
+            "conference in Brussels). No source says the tenure ended (see discrepancy 'secretariat-handover').",
         ),
     ),
     TenureData(
         "United States authorities",
         SECOND_CONFERENCE_DATE,
-        "exact",
+        "announced",
         None,
-        Fact(EC_CONFERENCE_2014, HANDOVER_EXCERPT),
+        Fact(
+            EC_CONFERENCE_2014,
+            HANDOVER_EXCERPT,
+            "Announced by the Commission's release of 30 Sept 2014 for that day's conference; no source says "
+            "the handover took place (the DOJ's release on the conference does not mention it).",
+        ),
     ),
 )
 
 FIRST_REPORT = Fact(
     LAUNCH_REPORT_2012,
     "by April 1, 2013 will report on the specific actions to reach the objectives",
-    "The period runs from the launch to the deadline. The Commission's 2014 release notes that 'A first "
-    "report summarising the commitments' had been issued.",
+    "The source gives only the deadline; that the report covers the period from the launch to the deadline "
+    "is inferred. The Commission's 2014 release notes that 'A first report summarising the commitments' had "
+    "been issued.",
 )
 
 
@@ -533,10 +609,10 @@ DISCREPANCIES: tuple[DiscrepancyData, ...] = (
     DiscrepancyData(
         "launch-country-count",
         "How many countries launched the Alliance: 49 or 48",
-        "The DOJ's release of 4 Dec 2012 is headed '49 Countries Worldwide Join Forces' and counts 27 EU member "
-        "states joined by 22 countries outside the EU. The launch news report counts 48 participating countries "
-        "(27 EU member states and 21 outside the EU), and the Commission's 2014 release says 'From 48 countries "
-        "initially'.",
+        "The DOJ's release of 4 Dec 2012, the day before the launch, is headed '49 Countries Worldwide Join "
+        "Forces' and counts as participants 27 EU member states joined by 22 countries outside the EU. The "
+        "launch news report counts 48 participating countries (27 EU member states and 21 outside the EU), and "
+        "the Commission's 2014 release says 'From 48 countries initially'.",
         "48 founding members: the endorsers of the launch declaration, as two of the three sources count them. "
         "The 49th country of the DOJ's list is Vietnam (next entry).",
         (DOJ_LAUNCH_2012, LAUNCH_REPORT_2012, EC_CONFERENCE_2014),
@@ -547,8 +623,8 @@ DISCREPANCIES: tuple[DiscrepancyData, ...] = (
         "Vietnam is in the DOJ's list of 22 launch countries outside the EU (4 Dec 2012), but not in the "
         "Commission's or the DOJ's lists of the 54 members of 30 Sept 2014. It is the only 2012 name missing "
         "from the 2014 lists, and dropping it gives the 21 non-EU endorsers of the launch news report.",
-        "Vietnam is not recorded as a member state: it is taken to have attended the launch without endorsing "
-        "the declaration.",
+        "Vietnam is not recorded as a member state: it is taken to have been among the participants announced "
+        "for the launch without endorsing the declaration.",
         (DOJ_LAUNCH_2012, LAUNCH_REPORT_2012, EC_CONFERENCE_2014, DOJ_CONFERENCE_2014),
     ),
     DiscrepancyData(
@@ -568,7 +644,8 @@ DISCREPANCIES: tuple[DiscrepancyData, ...] = (
         "release speaks of 'the 28 EU Member States'. Only the DOJ's 2014 release names all 54 members.",
         "The EU member states are the 54 named by the DOJ in 2014 less the 26 that the Commission names "
         "besides the 28 EU Member States; the 27 of 2012 are those 28 less Croatia. Their EU membership is "
-        "recorded as already running when the Alliance's records begin.",
+        "recorded as already running when the Alliance's records begin (date basis 'Before the Alliance's "
+        "records begin'), not as starting on a date.",
         (DOJ_LAUNCH_2012, LAUNCH_REPORT_2012, EC_CONFERENCE_2014, DOJ_CONFERENCE_2014),
     ),
     DiscrepancyData(
@@ -596,11 +673,13 @@ DISCREPANCIES: tuple[DiscrepancyData, ...] = (
         "The EU-US joint statement of June 2012 lists the goals as victims, availability, investigation, "
         "awareness, and speaks of 'public awareness of the risks posed by children's activities online'. The "
         "DOJ's launch release and the Commission's 2014 release (citing the launch declaration) list victims, "
-        "investigation, awareness, availability; the DOJ speaks of 'child abuse material' and 'children's "
-        "awareness of online risks, including the self-production of images and grooming', the Commission "
-        "of 'child pornography online' and 'children's awareness of online risks'.",
-        "The targets take the launch declaration's order and the DOJ's launch wording, its fullest citation "
-        "of the declaration.",
+        "investigation, awareness, availability; the DOJ speaks of 'child abuse material' and of children's "
+        "awareness of online risks 'including the self-production of images' and grooming, the Commission "
+        "of 'child pornography online' and 'children's awareness of online risks'. The DOJ's list was "
+        "published the day before the launch, as the commitments the countries 'will make' there.",
+        "The targets take the launch declaration's order and the DOJ's launch wording, the fullest of the "
+        "three lists; that this wording is the declaration's is inferred, since the DOJ published it before "
+        "the launch and the Commission's 2014 list, which cites the declaration, is shorter.",
         (JOINT_STATEMENT_2012, DOJ_LAUNCH_2012, EC_CONFERENCE_2014),
     ),
     DiscrepancyData(
@@ -636,9 +715,20 @@ DISCREPANCIES: tuple[DiscrepancyData, ...] = (
         "The Commission's 2014 release says it 'will also hand-over the secretariat and presidency tasks of the "
         "Global Alliance to the US authorities' at the conference; no source says when the Commission took "
         "them on.",
-        "The Commission's tenure is recorded from the launch (5 Dec 2012) to 30 Sept 2014, the US "
-        "authorities' from 30 Sept 2014.",
+        "The Commission's tenure is recorded from the launch (5 Dec 2012), its start marked 'Inferred (the "
+        "sources do not state this date)': its Commissioner launched the Alliance with the US Attorney General.",
         (EC_CONFERENCE_2014,),
+    ),
+    DiscrepancyData(
+        "secretariat-handover",
+        "The handover of the secretariat to the US authorities: announced, not reported as done",
+        "The Commission's release of 30 Sept 2014 announces that 'At the conference the Commission will also "
+        "hand-over the secretariat and presidency tasks of the Global Alliance to the US authorities'. The "
+        "DOJ's release on the conference does not mention a handover, and no source says it took place.",
+        "The US authorities' tenure is recorded from 30 Sept 2014 with the date basis 'Announced in the source "
+        "for this date (not reported as done)', not as a tenure that started; the Commission's tenure has no "
+        "end date, since no source says it ended.",
+        (EC_CONFERENCE_2014, DOJ_CONFERENCE_2014),
     ),
     DiscrepancyData(
         "first-report",
@@ -646,7 +736,38 @@ DISCREPANCIES: tuple[DiscrepancyData, ...] = (
         "The launch news report says the Alliance 'by April 1, 2013 will report on the specific actions to "
         "reach the objectives'; the Commission's 2014 release says 'A first report summarising the "
         "commitments' has already been issued, without a date.",
-        "The initial reporting cycle is due on 1 April 2013; the actual issue date is not recorded.",
+        "The initial reporting cycle is due on 1 April 2013; its period and opening, from the launch (5 Dec "
+        "2012), are inferred, since the source gives only the deadline; the actual issue date is not recorded.",
         (LAUNCH_REPORT_2012, EC_CONFERENCE_2014),
+    ),
+    DiscrepancyData(
+        "icse-goal-reading",
+        "How the tracker reads the ICSE goal",
+        "The launch news report lists the operational goal 'Increase the number of identified victims in the "
+        "International Child Sexual Exploitation images database (ICSE database) managed by INTERPOL by at "
+        "least 10 percent yearly'. It does not say what figure a member reports, or how the increase is "
+        "measured.",
+        "The goal speaks of 'the number of identified victims in the International Child Sexual Exploitation "
+        "images database (ICSE database) managed by INTERPOL', a stock held by INTERPOL; members are asked "
+        "for the victims they identified in the period each report covers, a figure they can count. The "
+        "tracker measures that yearly figure year on year: a member meets the goal in a yearly cycle when "
+        "the victims it identified in that year are at least 110% of those it identified in the yearly cycle "
+        "a year before; the Alliance meets it when the total of the members that reported the figure in both "
+        "years is at least 110% of their total the year before (members that reported it in only one of the "
+        "two years are named and left out of the comparison). The initial report (the four months to 1 April "
+        "2013) is not a year and is not compared.",
+        (LAUNCH_REPORT_2012,),
+    ),
+    DiscrepancyData(
+        "takedown-goal-reading",
+        "How the tracker reads the notice-and-takedown goal",
+        "The launch news report lists the operational goal 'Increase the speed of notice and takedown "
+        "procedures as much as possible without jeopardizing criminal investigations'. It gives no measure "
+        "of speed and no figure to reach.",
+        "'Increase the speed of notice and takedown': members report the median hours from notice to "
+        "takedown in the period; a member's median of several figures is the median of those figures (the "
+        "mean of the two middle values when their number is even); lower is faster; compared year on year "
+        "like the ICSE figure.",
+        (LAUNCH_REPORT_2012,),
     ),
 )

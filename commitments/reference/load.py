@@ -18,6 +18,12 @@ ModelT = TypeVar("ModelT", bound=models.Model)
 
 REFERENCE_CODE = re.compile(r"[A-Z]{2}")
 
+# The source counts the endorsers; which states they are is the data's reading.
+LAUNCH_ENDORSER_NOTE = (
+    "The source counts the endorsers without naming them; that this state is one of them is inferred (see "
+    "discrepancies 'eu-members-not-named' and 'vietnam')."
+)
+
 
 @dataclass
 class LoadSummary:
@@ -73,6 +79,11 @@ def load_reference_data() -> LoadSummary:
                 "kind": s.kind,
                 "published_on": s.published_on,
                 "date_note": s.date_note,
+                "title_inferred": s.title_inferred,
+                "title_note": s.title_note,
+                "publisher_inferred": s.publisher_inferred,
+                "publisher_note": s.publisher_note,
+                "published_on_inferred": s.published_on_inferred,
                 "seed_file": s.seed_file,
                 "text": s.read_text(),
             },
@@ -204,15 +215,16 @@ def _load_members(
             joined = ref.Fact(
                 ref.LAUNCH_REPORT_2012,
                 ref.LAUNCH_ENDORSERS_EXCERPT,
-                "One of the 27 EU member states that endorsed the launch declaration on 5 Dec 2012 "
-                "(see discrepancy 'eu-members-not-named').",
+                "Taken to be one of the 27 EU member states that endorsed the launch declaration on 5 Dec 2012 "
+                "(inferred: see discrepancy 'eu-members-not-named').",
             )
         elif member.at_launch is not None:
             joined = ref.Fact(
                 ref.DOJ_LAUNCH_2012,
                 member.at_launch,
-                "Listed by the DOJ among the launch countries outside the EU; one of the 21 that endorsed "
-                "the launch declaration on 5 Dec 2012 (see discrepancy 'vietnam').",
+                "Named by the DOJ, the day before the launch, among the participating countries outside the "
+                "EU; taken to be one of the 21 that endorsed the launch declaration on 5 Dec 2012 (inferred: "
+                "see discrepancy 'vietnam').",
             )
         else:
             joined = ref.Fact(
@@ -237,10 +249,12 @@ def _load_members(
                 ref.EC_CONFERENCE_2014,
                 ref.EU_2014_EXCERPT,
                 (
-                    "An EU member state before the launch (see discrepancy 'eu-members-not-named')."
+                    "Taken to be an EU member state before the launch (inferred: see discrepancy "
+                    "'eu-members-not-named')."
                     if member.eu_at_launch
-                    else "Outside the EU at the launch, among the 28 EU Member States on 30 Sept 2014 "
-                    "(see discrepancy 'croatia-eu-accession')."
+                    else "Outside the EU at the launch; taken to be among the 28 EU Member States on 30 Sept "
+                    "2014, since the Commission does not name it among the others (inferred: see discrepancy "
+                    "'croatia-eu-accession')."
                 ),
             )
             _sync(
@@ -248,7 +262,10 @@ def _load_members(
                 summary,
                 {"member_state": state, "started_on": None if member.eu_at_launch else ref.SECOND_CONFERENCE_DATE},
                 {
-                    "started_on_basis": m.DateBasis.EXACT if member.eu_at_launch else m.DateBasis.NO_LATER_THAN,
+                    # No date is recorded for an EU membership that predates the records.
+                    "started_on_basis": (
+                        m.DateBasis.BEFORE_RECORDS if member.eu_at_launch else m.DateBasis.NO_LATER_THAN
+                    ),
                     "ended_on": None,
                     **_fact(sources, eu),
                 },
@@ -258,7 +275,7 @@ def _load_members(
                 m.Endorsement,
                 summary,
                 {"declaration": launch, "member_state": state},
-                _fact(sources, ref.Fact(ref.LAUNCH_REPORT_2012, ref.LAUNCH_ENDORSERS_EXCERPT)),
+                _fact(sources, ref.Fact(ref.LAUNCH_REPORT_2012, ref.LAUNCH_ENDORSERS_EXCERPT, LAUNCH_ENDORSER_NOTE)),
             )
         _sync(
             m.Endorsement,

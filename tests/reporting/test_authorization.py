@@ -24,7 +24,8 @@ from tests.conftest import fill_all
 from tests.reporting import files
 
 SECRET_NARRATIVE = "French confidential narrative 7f3a"
-PUBLIC_PAGES = {"overview"}
+# Pages anyone may open (a member's page lists only what the reader may see of its reports).
+PUBLIC_PAGES = {"overview", "member"}
 # Pages every signed-in person has (their own data only).
 OWN_PAGES = {"home", "review_queue"}
 REVIEW_ACTIONS = {"review_comment", "review_return", "review_accept", "review_extension"}
@@ -50,6 +51,7 @@ def french_report(contact: User, reviewer: User, draft: Submission, french_commi
     )
     return {
         "pk": submitted.pk,
+        "iso_code": "FR",
         "commitment_id": french_commitments[0].pk,
         "update_id": update.pk,
         "cycle_id": submitted.cycle_id,

@@ -11,7 +11,7 @@ from django.test import Client
 from django.urls import reverse
 
 from accounts.models import User
-from commitments import services
+from commitments import selectors, services
 from commitments.models import HistoryEntry, ProgressUpdate, Submission, SubmissionSnapshot
 from tests.conftest import fill_all
 
@@ -129,7 +129,7 @@ def test_an_acceptance_racing_a_return_and_resubmission_never_accepts_unseen_con
     fill_all(draft, contact)
     for _ in range(3):
         submission = services.submission_submit(submission=Submission.objects.get(pk=draft.pk), actor=contact)
-        seen_version, seen = submission.version, services.snapshot_data(submission)
+        seen_version, seen = submission.version, selectors.snapshot_data(submission)
         update = submission.updates.order_by("pk").first()
         assert update is not None
 

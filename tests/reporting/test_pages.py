@@ -325,15 +325,17 @@ def test_the_review_queue_lists_the_current_cycle_and_filters_it(
     only_submitted = client.get(reverse("commitments:review_queue"), {"status": "submitted"}).content.decode()
     assert "Submissions (1)" in only_submitted
     assert reverse("commitments:review", args=[german.pk]) not in only_submitted
-    on_target = client.get(
-        reverse("commitments:review_queue"), {"target": PolicyTarget.objects.get(code="awareness").pk}
-    ).content.decode()
+    on_target = client.get(reverse("commitments:review_queue"), {"target": "awareness"}).content.decode()
     assert "Submissions (1)" in on_target  # Germany has written no update yet
     late = client.get(reverse("commitments:review_queue"), {"late": "yes"}).content.decode()
     assert "Submissions (0)" in late
     bad = client.get(reverse("commitments:review_queue"), {"status": "nonsense", "late": "maybe"})
     assert bad.status_code == 200
     assert "Select a valid choice" in bad.content.decode()
+    # The same filter as the API's: a member state by its ISO code, in any case.
+    german_only = client.get(reverse("commitments:review_queue"), {"member": "de"}).content.decode()
+    assert "Submissions (1)" in german_only
+    assert reverse("commitments:review", args=[german.pk]) in german_only
 
 
 def test_a_report_cannot_be_started_before_its_cycle_opens(client: Client, contact: User) -> None:

@@ -7,7 +7,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone
 
 from accounts.models import User
-from commitments import services
+from commitments import selectors, services
 from commitments.models import Commitment, HistoryEntry, ProgressUpdate, ReviewComment, Submission, SubmissionSnapshot
 
 
@@ -214,7 +214,7 @@ def test_a_contact_pledges_a_new_commitment_in_the_cycle(draft: Submission, cont
     assert commitment.pledged_in == draft.cycle
     assert commitment.created_by == contact
     assert HistoryEntry.objects.filter(subject_type="commitment", subject_id=commitment.pk, action="pledged").exists()
-    assert commitment in services.missing_commitments(draft)
+    assert commitment in selectors.missing_commitments(draft)
 
 
 def test_a_pledge_with_a_goal_of_another_target_is_refused(draft: Submission, contact: User) -> None:

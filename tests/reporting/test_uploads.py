@@ -125,7 +125,7 @@ def test_downloads_are_attachments_for_allowed_users_only(
     client.force_login(foreign_contact)
     assert client.get(url).status_code == 404
     client.logout()
-    assert client.get(url).status_code == 302  # to the sign-in page
+    assert client.get(url).status_code == 404  # an unpublished report's file is not even confirmed to exist
 
 
 def test_a_removed_file_is_gone(

@@ -1,297 +1,14 @@
-"""The Alliance's reference data (members, declarations, targets, goals) and members' commitments.
-
-Every reference fact carries the source document it comes from and, where the fact is a piece of
-that document, the excerpt that states it, so that the data can be checked against its sources.
-"""
+"""Reporting: cycles, the commitments members pledge, their submissions and progress updates, and
+what the workflow records of them (snapshots, comments, evidence, history, reminders)."""
 
 from datetime import date
 
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.db.models import F, Q
+from django.db.models import Case, F, Q, Value, When
+from django.db.models.functions import Coalesce
 
-
-class SourceDocument(models.Model):
-    """A press release or statement that the reference data is taken from."""
-
-    class Kind(models.TextChoices):
-        JOINT_STATEMENT = "joint_statement", "Joint statement"
-        PRESS_RELEASE = "press_release", "Press release"
-        NEWS_REPORT = "news_report", "News report"
-
-    key = models.SlugField(max_length=64, unique=True)
-    title = models.CharField(max_length=300)
-    publisher = models.CharField(max_length=200)
-    kind = models.CharField(max_length=32, choices=Kind.choices)
-    published_on = models.DateField(null=True, blank=True)
-    date_note = models.CharField(
-        max_length=300, blank=True, help_text="How the publication date is known, when the document does not say."
-    )
-    seed_file = models.CharField(max_length=100, unique=True, help_text="File name of the document as received.")
-    text = models.TextField(help_text="The document's full text as received.")
-
-    class Meta:
-        ordering = ["published_on", "key"]
-
-    def __str__(self) -> str:
-        return f"{self.publisher}: {self.title}"
-
-
-class SourcedFact(models.Model):
-    """Fields shared by every reference fact: where it comes from and the words that state it."""
-
-    source = models.ForeignKey(SourceDocument, on_delete=models.PROTECT, related_name="+")
-    excerpt = models.TextField(blank=True, help_text="Words of the source that state this fact, verbatim.")
-    note = models.TextField(blank=True, help_text="How the fact is derived from the source, where it is not literal.")
-
-    class Meta:
-        abstract = True
-
-
-class DateBasis(models.TextChoices):
-    """How exact a recorded date is: the sources sometimes only show a state of affairs by a date."""
-
-    EXACT = "exact", "On this date"
-    NO_LATER_THAN = "no_later_than", "By this date at the latest (exact date not in the sources)"
-
-
-class MemberState(models.Model):
-    name = models.CharField(max_length=100, unique=True)
-    iso_code = models.CharField(
-        "ISO 3166-1 alpha-2 code",
-        max_length=4,
-        unique=True,
-        help_text=(
-            "Kosovo, which has no ISO code, uses the user-assigned code XK. Made-up copies of a member "
-            "for benchmarks add two digits to its code (FR07); the reference data uses two letters only."
-        ),
-    )
-    name_source = models.ForeignKey(SourceDocument, on_delete=models.PROTECT, related_name="+")
-    listed_as = models.CharField(max_length=100, help_text="The name as written in the source.")
-
-    class Meta:
-        ordering = ["name"]
-        constraints = [
-            models.CheckConstraint(
-                name="%(app_label)s_%(class)s_iso_code_format",
-                condition=Q(iso_code__regex=r"^[A-Z]{2}([0-9]{2})?$"),
-                violation_error_message="The ISO code is two capital letters (and two digits for a benchmark copy).",
-            ),
-        ]
-
-    def __str__(self) -> str:
-        return self.name
-
-
-class Membership(SourcedFact):
-    """A period during which a state belonged to the Alliance."""
-
-    member_state = models.ForeignKey(MemberState, on_delete=models.CASCADE, related_name="memberships")
-    joined_on = models.DateField()
-    joined_on_basis = models.CharField(max_length=16, choices=DateBasis.choices, default=DateBasis.EXACT)
-    left_on = models.DateField(null=True, blank=True)
-
-    class Meta:
-        ordering = ["member_state__name", "joined_on"]
-        constraints = [
-            models.UniqueConstraint(
-                name="%(app_label)s_%(class)s_one_open_per_state",
-                fields=["member_state"],
-                condition=Q(left_on__isnull=True),
-                violation_error_message="A member state has at most one open membership.",
-            ),
-            models.UniqueConstraint(name="%(app_label)s_%(class)s_unique_start", fields=["member_state", "joined_on"]),
-            models.CheckConstraint(
-                name="%(app_label)s_%(class)s_left_after_joined",
-                condition=Q(left_on__isnull=True) | Q(left_on__gte=F("joined_on")),
-                violation_error_message="A membership cannot end before it starts.",
-            ),
-        ]
-
-    def __str__(self) -> str:
-        until = f" until {self.left_on}" if self.left_on else ""
-        return f"{self.member_state} member from {self.joined_on}{until}"
-
-    def clean(self) -> None:
-        # Periods of one state must not overlap; the database guards the open one.
-        if self.member_state_id is None or self.joined_on is None:
-            return
-        overlapping = Membership.objects.filter(member_state_id=self.member_state_id).exclude(pk=self.pk)
-        overlapping = overlapping.filter(Q(left_on__isnull=True) | Q(left_on__gte=self.joined_on))
-        if self.left_on is not None:
-            overlapping = overlapping.filter(joined_on__lte=self.left_on)
-        if overlapping.exists():
-            raise ValidationError("This period overlaps another membership of the same state.")
-
-
-class EuMembership(SourcedFact):
-    """A period during which a member state belonged to the European Union, as the sources show it."""
-
-    member_state = models.ForeignKey(MemberState, on_delete=models.CASCADE, related_name="eu_memberships")
-    started_on = models.DateField(
-        null=True, blank=True, help_text="Empty: already an EU member when the Alliance's records begin."
-    )
-    started_on_basis = models.CharField(max_length=16, choices=DateBasis.choices, default=DateBasis.EXACT)
-    ended_on = models.DateField(null=True, blank=True)
-
-    class Meta:
-        verbose_name = "EU membership"
-        ordering = ["member_state__name", "started_on"]
-        constraints = [
-            models.UniqueConstraint(
-                name="%(app_label)s_%(class)s_one_open_per_state",
-                fields=["member_state"],
-                condition=Q(ended_on__isnull=True),
-                violation_error_message="A member state has at most one open EU membership.",
-            ),
-            models.CheckConstraint(
-                name="%(app_label)s_%(class)s_ended_after_started",
-                condition=Q(started_on__isnull=True) | Q(ended_on__isnull=True) | Q(ended_on__gte=F("started_on")),
-                violation_error_message="An EU membership cannot end before it starts.",
-            ),
-        ]
-
-    def __str__(self) -> str:
-        since = f"from {self.started_on}" if self.started_on else "from before the Alliance"
-        until = f" until {self.ended_on}" if self.ended_on else ""
-        return f"{self.member_state} in the EU {since}{until}"
-
-
-class Conference(SourcedFact):
-    key = models.SlugField(max_length=64, unique=True)
-    name = models.CharField(max_length=200)
-    city = models.CharField(max_length=100)
-    held_on = models.DateField()
-
-    class Meta:
-        ordering = ["held_on"]
-
-    def __str__(self) -> str:
-        return f"{self.name} ({self.city}, {self.held_on:%d %B %Y})"
-
-
-class Declaration(SourcedFact):
-    key = models.SlugField(max_length=64, unique=True)
-    title = models.CharField(max_length=300)
-    adopted_on = models.DateField()
-    conference = models.ForeignKey(
-        Conference, on_delete=models.PROTECT, null=True, blank=True, related_name="declarations"
-    )
-    summary = models.TextField(blank=True)
-    endorsed_by: "models.ManyToManyField[MemberState, Endorsement]" = models.ManyToManyField(
-        MemberState, through="Endorsement", related_name="declarations_endorsed"
-    )
-
-    class Meta:
-        ordering = ["adopted_on"]
-
-    def __str__(self) -> str:
-        return f"{self.title} ({self.adopted_on:%d %B %Y})"
-
-
-class Endorsement(SourcedFact):
-    declaration = models.ForeignKey(Declaration, on_delete=models.CASCADE, related_name="endorsements")
-    member_state = models.ForeignKey(MemberState, on_delete=models.CASCADE, related_name="endorsements")
-
-    class Meta:
-        ordering = ["declaration__adopted_on", "member_state__name"]
-        constraints = [
-            models.UniqueConstraint(name="%(app_label)s_%(class)s_once", fields=["declaration", "member_state"]),
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.member_state} endorsed {self.declaration.title}"
-
-
-class PolicyTarget(SourcedFact):
-    """One of the four policy targets of the launch declaration."""
-
-    number = models.PositiveSmallIntegerField(unique=True)
-    code = models.SlugField(max_length=32, unique=True)
-    title = models.CharField(max_length=200)
-    statement = models.TextField(help_text="The target as the declaration words it.")
-    declaration = models.ForeignKey(Declaration, on_delete=models.PROTECT, related_name="policy_targets")
-
-    class Meta:
-        ordering = ["number"]
-        constraints = [
-            models.CheckConstraint(
-                name="%(app_label)s_%(class)s_number_range", condition=Q(number__gte=1) & Q(number__lte=4)
-            ),
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.number}. {self.title}"
-
-
-class OperationalGoal(SourcedFact):
-    target = models.ForeignKey(PolicyTarget, on_delete=models.PROTECT, related_name="goals")
-    number = models.PositiveSmallIntegerField(unique=True)
-    code = models.SlugField(max_length=48, unique=True)
-    text = models.TextField()
-    declaration = models.ForeignKey(Declaration, on_delete=models.PROTECT, related_name="operational_goals")
-
-    class Meta:
-        ordering = ["number"]
-
-    def __str__(self) -> str:
-        return f"Goal {self.number} ({self.target.code}): {self.text[:80]}"
-
-
-class PotentialAction(SourcedFact):
-    """One of the potential actions that the 2014 ministerial declaration commits members to pursue."""
-
-    declaration = models.ForeignKey(Declaration, on_delete=models.PROTECT, related_name="potential_actions")
-    number = models.PositiveSmallIntegerField()
-    code = models.SlugField(max_length=48, unique=True)
-    text = models.TextField()
-
-    class Meta:
-        ordering = ["declaration__adopted_on", "number"]
-        constraints = [
-            models.UniqueConstraint(name="%(app_label)s_%(class)s_number", fields=["declaration", "number"]),
-        ]
-
-    def __str__(self) -> str:
-        return f"Action {self.number}: {self.text[:80]}"
-
-
-class SecretariatTenure(SourcedFact):
-    """Who held the Alliance's secretariat and presidency, and when."""
-
-    holder = models.CharField(max_length=200)
-    started_on = models.DateField()
-    started_on_basis = models.CharField(max_length=16, choices=DateBasis.choices, default=DateBasis.EXACT)
-    ended_on = models.DateField(null=True, blank=True)
-
-    class Meta:
-        ordering = ["started_on"]
-        constraints = [
-            models.CheckConstraint(
-                name="%(app_label)s_%(class)s_ended_after_started",
-                condition=Q(ended_on__isnull=True) | Q(ended_on__gte=F("started_on")),
-            ),
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.holder} from {self.started_on}"
-
-
-class SourceDiscrepancy(models.Model):
-    """A point on which the sources disagree or are silent, and the choice the data makes."""
-
-    key = models.SlugField(max_length=64, unique=True)
-    subject = models.CharField(max_length=200)
-    what_the_sources_say = models.TextField()
-    choice = models.TextField()
-    sources = models.ManyToManyField(SourceDocument, related_name="discrepancies")
-
-    class Meta:
-        verbose_name_plural = "source discrepancies"
-        ordering = ["key"]
-
-    def __str__(self) -> str:
-        return self.subject
+from .record import MemberState, OperationalGoal, PolicyTarget, PotentialAction, SourceDocument
 
 
 class ReportingCycle(models.Model):
@@ -326,6 +43,32 @@ class ReportingCycle(models.Model):
 
     def is_open_on(self, day: date) -> bool:
         return self.opens_on <= day <= self.due_on
+
+    def is_overdue_on(self, day: date) -> bool:
+        """Past its due date: a member due to report that has not started is late."""
+        return day > self.due_on
+
+
+class GoalCode:
+    """The operational goals whose figures the tracker asks for (codes of OperationalGoal)."""
+
+    ICSE = "icse-identified-victims"
+    TAKEDOWN = "notice-and-takedown-speed"
+
+
+# The figures a progress update may carry, by the operational goal of its commitment: a figure is
+# asked, stored and counted only where the goal measures it.
+FIGURES_BY_GOAL: dict[str, tuple[str, ...]] = {
+    GoalCode.ICSE: ("icse_victims_identified",),
+    GoalCode.TAKEDOWN: ("takedown_median_hours",),
+}
+FIGURE_FIELDS = ("icse_victims_identified", "takedown_median_hours")
+
+
+def figure_fields_for(goal_code: str | None) -> tuple[str, ...]:
+    """The figure fields (and, where there is one, their source) of a commitment under this goal."""
+    figures = FIGURES_BY_GOAL.get(goal_code or "", ())
+    return (*figures, "figures_source") if figures else ()
 
 
 class Commitment(models.Model):
@@ -380,9 +123,29 @@ class Commitment(models.Model):
     def __str__(self) -> str:
         return f"{self.member_state.iso_code}: {self.title}"
 
+    @property
+    def figure_fields(self) -> tuple[str, ...]:
+        return figure_fields_for(self.goal.code if self.goal else None)
+
     def clean(self) -> None:
         if self.goal is not None and self.target_id is not None and self.goal.target_id != self.target_id:
             raise ValidationError({"goal": "This operational goal belongs to another policy target."})
+        if self.pk is not None:
+            # A new goal must measure every figure already reported on this commitment.
+            kept = set(self.figure_fields)
+            reported = [
+                name
+                for name in FIGURE_FIELDS
+                if name not in kept
+                and ProgressUpdate.objects.filter(commitment_id=self.pk, **{f"{name}__isnull": False}).exists()
+            ]
+            if reported:
+                raise ValidationError(
+                    {
+                        "goal": "Progress updates on this commitment report figures that this operational goal "
+                        "does not measure; the goal cannot change."
+                    }
+                )
 
 
 class Confidentiality(models.TextChoices):
@@ -445,10 +208,51 @@ class Submission(models.Model):
         return self.status in self.EDITABLE
 
     def is_late_on(self, day: date) -> bool:
-        """Late: first submitted after the due date, or not yet submitted and past it."""
+        """Late: first submitted after the due date (with any extension), or not yet submitted and
+        past it. `late_expression` is the same rule in SQL; a member with no submission at all is
+        late once the cycle is overdue (`ReportingCycle.is_overdue_on`)."""
         if self.first_submitted_at is not None:
             return self.first_submitted_at.date() > self.due_on
         return day > self.due_on
+
+    @staticmethod
+    def late_expression(today: date) -> Case:
+        """`is_late_on(today)` computed by the database, for lists filtered or counted by lateness."""
+        due = Coalesce("extended_due_on", "cycle__due_on")
+        return Case(
+            When(Q(first_submitted_at__isnull=False) & Q(first_submitted_at__date__gt=due), then=Value(True)),
+            When(
+                Q(first_submitted_at__isnull=True) & Q(cycle__due_on__lt=today, extended_due_on__isnull=True),
+                then=Value(True),
+            ),
+            When(Q(first_submitted_at__isnull=True) & Q(extended_due_on__lt=today), then=Value(True)),
+            default=Value(False),
+            output_field=models.BooleanField(),
+        )
+
+
+class ReportingState(models.TextChoices):
+    """Where a member stands in a cycle (`commitments.standing`): its submission's status, or
+    that it has none yet, or that it was not due to report (not a member on the due date)."""
+
+    NOT_DUE = "not_due", "Not due"
+    NOT_STARTED = "not_started", "Not started"
+    DRAFT = "draft", "Draft"
+    SUBMITTED = "submitted", "Submitted"
+    RETURNED = "returned", "Returned for changes"
+    ACCEPTED = "accepted", "Accepted"
+
+
+# What a progress update reports (the fields a person writes; milestones and evidence aside).
+UPDATE_FIELDS = (
+    "status",
+    "completion_percent",
+    "narrative",
+    "confidentiality",
+    "icse_victims_identified",
+    "takedown_median_hours",
+    "figures_source",
+)
 
 
 class ProgressUpdate(models.Model):
@@ -498,10 +302,18 @@ class ProgressUpdate(models.Model):
         return f"Update on {self.commitment}"
 
     def clean(self) -> None:
+        errors: dict[str, str] = {}
         if self.completion_percent is not None and self.completion_percent > 100:
-            raise ValidationError({"completion_percent": "Completion cannot exceed 100 percent."})
-        if self.status == Commitment.Status.COMPLETED and self.completion_percent != 100:
-            raise ValidationError({"completion_percent": "A completed commitment is 100 percent complete."})
+            errors["completion_percent"] = "Completion cannot exceed 100 percent."
+        elif self.status == Commitment.Status.COMPLETED and self.completion_percent != 100:
+            errors["completion_percent"] = "A completed commitment is 100 percent complete."
+        if self.commitment_id is not None:
+            allowed = self.commitment.figure_fields
+            for name in (*FIGURE_FIELDS, "figures_source"):
+                if name not in allowed and getattr(self, name) not in (None, ""):
+                    errors[name] = "This commitment's operational goal does not measure this figure; leave it empty."
+        if errors:
+            raise ValidationError(errors)
 
 
 class Milestone(models.Model):
