@@ -14,6 +14,8 @@ COPY alliance ./alliance
 COPY accounts ./accounts
 COPY commitments ./commitments
 COPY reports ./reports
+COPY jobs ./jobs
+COPY public ./public
 COPY templates ./templates
 COPY static ./static
 COPY manage.py ./
@@ -27,4 +29,4 @@ ENV STATIC_ROOT=/app/staticfiles VAR_DIR=/app/var
 RUN mkdir -p /app/var && chown alliance /app/var
 USER alliance
 EXPOSE 8000
-CMD ["gunicorn", "alliance.wsgi", "--bind", "0.0.0.0:8000", "--workers", "4", "--access-logfile", "-"]
+CMD ["gunicorn", "-c", "python:alliance.gunicorn_conf", "alliance.wsgi", "--bind", "0.0.0.0:8000", "--workers", "4", "--access-logfile", "-"]

@@ -112,7 +112,16 @@ class InvitationAdmin(admin.ModelAdmin[Invitation]):
 class ApiKeyAdminForm(forms.ModelForm[ApiKey]):
     class Meta:
         model = ApiKey
-        fields = ("user", "name", "read_only", "expires_at")
+        fields = ("user", "name", "scope", "expires_at")
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # Review keys are created by their owners with the second factor (the account page), never
+        # for someone else; without an expiry a key lives API_KEY_DEFAULT_DAYS.
+        scope = self.fields["scope"]
+        assert isinstance(scope, forms.ChoiceField)
+        scope.choices = [(s.value, s.label) for s in (ApiKey.Scope.READ, ApiKey.Scope.REPORT)]
+        self.fields["expires_at"].required = False
 
 
 @admin.register(ApiKey)
@@ -120,8 +129,8 @@ class ApiKeyAdmin(admin.ModelAdmin[ApiKey]):
     """The secretariat issues keys here; the key is shown once, on the page after saving."""
 
     form = ApiKeyAdminForm
-    list_display = ("prefix", "name", "user", "read_only", "created_at", "expires_at", "revoked_at", "last_used_at")
-    list_filter = ("read_only",)
+    list_display = ("prefix", "name", "user", "scope", "created_at", "expires_at", "revoked_at", "last_used_at")
+    list_filter = ("scope",)
     list_select_related = ("user",)
     search_fields = ("prefix", "name", "user__email")
     autocomplete_fields = ("user",)
@@ -134,7 +143,7 @@ class ApiKeyAdmin(admin.ModelAdmin[ApiKey]):
         assert isinstance(request.user, User)
         try:
             key, raw = services.api_key_issue(
-                user=obj.user, actor=request.user, name=obj.name, read_only=obj.read_only, expires_at=obj.expires_at
+                user=obj.user, actor=request.user, name=obj.name, scope=obj.scope, expires_at=obj.expires_at
             )
         except ValidationError as error:
             messages.error(request, "; ".join(error.messages))

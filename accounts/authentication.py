@@ -9,6 +9,7 @@ from rest_framework.exceptions import AuthenticationFailed
 from rest_framework.request import Request
 
 from .models import ApiKey, token_digest
+from .security_log import security_event
 
 KEYWORD = b"token"
 
@@ -28,9 +29,13 @@ class ApiKeyAuthentication(BaseAuthentication):
         now = timezone.now()
         if key is None or not key.is_usable(now) or not key.user.is_active:
             raise AuthenticationFailed("Invalid, expired or revoked API key.")
-        # Record use at most every few minutes, not on every request.
+        # Record use in the table at most every few minutes, not on every request; every use is
+        # in the security log, with the key's name.
         if key.last_used_at is None or now - key.last_used_at > timedelta(minutes=5):
             ApiKey.objects.filter(pk=key.pk).update(last_used_at=now)
+        security_event(
+            "api_key_used", request._request, user=key.user, key=key.prefix, key_name=key.name, scope=key.scope
+        )
         return key.user, key
 
     def authenticate_header(self, request: Request) -> str:

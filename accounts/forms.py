@@ -1,10 +1,12 @@
 from typing import Any
 
 from django import forms
+from django.conf import settings
 from django.contrib.auth import password_validation
 from django.contrib.auth.forms import AuthenticationForm
+from django.utils.translation import gettext_lazy as _
 
-from .models import Invitation, User
+from .models import ApiKey, Invitation, User
 
 
 class SignInForm(AuthenticationForm):
@@ -63,3 +65,35 @@ class InvitationForm(forms.ModelForm[Invitation]):
     class Meta:
         model = Invitation
         fields = ("email", "full_name", "role", "member_state")
+
+
+class ApiKeyForm(forms.Form):
+    """A key for one's own REST client; the scopes offered are those of the person's role."""
+
+    name = forms.CharField(label=_("Name"), max_length=100, help_text=_("What the key is for, e.g. the client's name."))
+    scope = forms.ChoiceField(label=_("What the key may do"))
+    days = forms.IntegerField(
+        label=_("Valid for (days)"),
+        min_value=1,
+        help_text=_("The key stops working after this many days."),
+    )
+    code = forms.CharField(
+        label=_("Code from your authenticator app"),
+        max_length=16,
+        required=False,
+        help_text=_("Needed for a secretariat review key."),
+        widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric"}),
+    )
+
+    def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        scopes = ApiKey.scopes_for(user)
+        scope_field = self.fields["scope"]
+        assert isinstance(scope_field, forms.ChoiceField)
+        scope_field.choices = [(scope.value, scope.label) for scope in scopes]
+        self.fields["days"].initial = settings.API_KEY_DEFAULT_DAYS
+        if ApiKey.Scope.REVIEW not in scopes:
+            del self.fields["code"]
+
+    def clean_code(self) -> str:
+        return "".join(str(self.cleaned_data.get("code") or "").split())

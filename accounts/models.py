@@ -9,6 +9,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
+from django.utils.translation import gettext_lazy as _
 
 
 def contact_member_state_constraint(message: str) -> models.CheckConstraint:
@@ -136,16 +137,27 @@ class Invitation(models.Model):
 
 
 class ApiKey(models.Model):
-    """A key for REST clients: `Authorization: Token <key>`. Only its SHA-256 digest is stored."""
+    """A key for REST clients: `Authorization: Token <key>`. Only its SHA-256 digest is stored.
+
+    A key acts for its owner within its scope, and never beyond the owner's role: reading published
+    data, writing the owner's country's reports, or the secretariat's review. A review key can only
+    be created by its owner right after giving the second factor (see `accounts.services`).
+    """
+
+    class Scope(models.TextChoices):
+        READ = "read", _("Read published data")
+        REPORT = "report", _("Write my country's reports")
+        REVIEW = "review", _("Secretariat review")
 
     user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="api_keys")
     name = models.CharField(max_length=100, help_text="What the key is for, e.g. the client's name.")
     prefix = models.CharField(max_length=16, unique=True, editable=False, help_text="Identifies the key.")
     digest = models.CharField(max_length=64, unique=True, editable=False)
-    read_only = models.BooleanField(default=False, help_text="Reads published data only; never writes.")
+    scope = models.CharField(max_length=16, choices=Scope.choices, default=Scope.READ)
     created_by = models.ForeignKey(User, on_delete=models.SET_NULL, null=True, related_name="+", editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
-    expires_at = models.DateTimeField(null=True, blank=True)
+    # Every key ends: a leaked key is not power for ever.
+    expires_at = models.DateTimeField()
     revoked_at = models.DateTimeField(null=True, blank=True, editable=False)
     last_used_at = models.DateTimeField(null=True, blank=True, editable=False)
 
@@ -156,6 +168,17 @@ class ApiKey(models.Model):
     def __str__(self) -> str:
         return f"{self.prefix}… ({self.name}, {self.user.email})"
 
+    @staticmethod
+    def scopes_for(user: User) -> list["ApiKey.Scope"]:
+        """The scopes a key of this person may have: what their role can do through the API."""
+        if user.is_secretariat:
+            return [ApiKey.Scope.READ, ApiKey.Scope.REVIEW]
+        return [ApiKey.Scope.READ, ApiKey.Scope.REPORT]
+
+    @property
+    def read_only(self) -> bool:
+        return self.scope == self.Scope.READ
+
     def is_usable(self, now: datetime | None = None) -> bool:
         now = now or timezone.now()
-        return self.revoked_at is None and (self.expires_at is None or now < self.expires_at)
+        return self.revoked_at is None and now < self.expires_at

@@ -11,11 +11,13 @@ from typing import Any
 from django.http import HttpRequest
 from django.utils import timezone
 
+from alliance.proxies import client_ip
+
 logger = logging.getLogger("alliance.security")
 
 
 def client_address(request: HttpRequest | None) -> str | None:
-    return request.META.get("REMOTE_ADDR") if request is not None else None
+    return client_ip(request) if request is not None else None
 
 
 def security_event(event: str, request: HttpRequest | None = None, *, user: Any = None, **fields: Any) -> None:

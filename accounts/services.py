@@ -12,6 +12,7 @@ from django.db.models import F
 from django.http import HttpRequest
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
@@ -178,15 +179,48 @@ def recovery_codes_renew(*, user: User, request: HttpRequest | None = None) -> l
 
 
 def api_key_issue(
-    *, user: User, actor: User | None, name: str, read_only: bool = False, expires_at: datetime | None = None
+    *,
+    user: User,
+    actor: User | None,
+    name: str,
+    scope: str = ApiKey.Scope.READ,
+    expires_at: datetime | None = None,
+    second_factor_at: datetime | None = None,
+    second_factor_code: str = "",
+    request: HttpRequest | None = None,
 ) -> tuple[ApiKey, str]:
-    """Issue a key for `user`; the key itself is returned once and never stored."""
-    if actor is not None:
+    """Issue a key for `user`; the key itself is returned once and never stored.
+
+    People issue their own keys; secretariat administrators issue reading and reporting keys for
+    others. A review key carries the secretariat's powers without a second factor at each use, so
+    only its owner creates it, within API_KEY_SECOND_FACTOR_WINDOW seconds of giving the second
+    factor (`second_factor_at`, or now with `second_factor_code`, a code from their authenticator,
+    checked last so that a refusal for another reason does not use it up), and it lives at most
+    API_KEY_REVIEW_MAX_DAYS days.
+    """
+    if actor is not None and actor.pk != user.pk:
         _require_admin(actor)
     if not user.is_active:
-        raise ValidationError({"user": "This account is deactivated."})
-    if expires_at is not None and expires_at <= timezone.now():
-        raise ValidationError({"expires_at": "The expiry must be in the future."})
+        raise ValidationError({"user": _("This account is deactivated.")})
+    if scope not in ApiKey.scopes_for(user):
+        raise ValidationError({"scope": _("A key of this account cannot have this scope.")})
+    now = timezone.now()
+    longest = settings.API_KEY_REVIEW_MAX_DAYS if scope == ApiKey.Scope.REVIEW else settings.API_KEY_MAX_DAYS
+    if scope == ApiKey.Scope.REVIEW and (actor is None or actor.pk != user.pk):
+        raise ValidationError({"scope": _("Only its owner can create a review key.")})
+    if expires_at is None:
+        expires_at = now + timedelta(days=min(settings.API_KEY_DEFAULT_DAYS, longest))
+    if expires_at <= now:
+        raise ValidationError({"expires_at": _("The expiry must be in the future.")})
+    if expires_at > now + timedelta(days=longest):
+        raise ValidationError({"expires_at": _("A key of this scope lives at most %(days)d days.") % {"days": longest}})
+    if scope == ApiKey.Scope.REVIEW:
+        window = timedelta(seconds=settings.API_KEY_SECOND_FACTOR_WINDOW)
+        fresh = second_factor_at is not None and now - window <= second_factor_at <= now + timedelta(seconds=5)
+        if not fresh and second_factor_code:
+            fresh = bool(second_factor_check(user=user, code=second_factor_code, request=request))
+        if not fresh:
+            raise ValidationError({"code": _("Give a code from your authenticator app to create a review key.")})
     prefix = secrets.token_hex(4)
     raw = f"{prefix}.{secrets.token_urlsafe(32)}"
     key = ApiKey.objects.create(
@@ -194,12 +228,25 @@ def api_key_issue(
         name=name,
         prefix=prefix,
         digest=token_digest(raw),
-        read_only=read_only,
+        scope=scope,
         created_by=actor,
         expires_at=expires_at,
     )
-    security_event("api_key_issued", None, user=actor or user, account=user.email, key=prefix, read_only=read_only)
+    security_event(
+        "api_key_issued", request, user=actor or user, account=user.email, key=prefix, key_name=name, scope=scope
+    )
     return key, raw
+
+
+def second_factor_check(*, user: User, code: str, request: HttpRequest | None = None) -> datetime:
+    """The time the person proved their second factor with `code` (TOTP only: a recovery code is
+    for getting in, not for creating keys); a ValidationError on field "code" otherwise."""
+    device = totp_device(user)
+    if device is None or not device.verify_token(code.strip()):
+        security_event("second_factor_failed", request, user=user, purpose="api_key")
+        raise ValidationError({"code": _("That code is not valid, or it has been used already.")})
+    security_event("second_factor_verified", request, user=user, factor="authenticator", purpose="api_key")
+    return timezone.now()
 
 
 def api_key_revoke(*, key: ApiKey, actor: User | None, request: HttpRequest | None = None) -> None:

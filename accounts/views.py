@@ -2,6 +2,7 @@
 
 import base64
 import time
+from datetime import timedelta
 from io import BytesIO
 from typing import Any
 
@@ -15,20 +16,24 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.middleware.csrf import get_token
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse, reverse_lazy
+from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.views.csrf import csrf_failure as default_csrf_failure
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_otp import login as otp_login
 from django_otp import match_token
 
+from alliance.proxies import client_ip
+
 from . import services
-from .forms import CodeForm, NewPasswordForm, SignInForm
+from .forms import ApiKeyForm, CodeForm, NewPasswordForm, SignInForm
+from .lockout import address_refused
 from .middleware import second_factor_required
-from .models import User
+from .models import ApiKey, User
 from .security_log import security_event
 
 
@@ -51,6 +56,13 @@ class SignInView(auth_views.LoginView):
 
     template_name = "accounts/login.html"
     authentication_form = SignInForm
+
+    def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        address = client_ip(request)
+        if address_refused(address):
+            security_event("sign_in_address_refused", request)
+            return locked_out(request, across_accounts=True)
+        return super().post(request, *args, **kwargs)
 
     def form_valid(self, form: Any) -> HttpResponse:
         user: User = form.get_user()
@@ -130,10 +142,59 @@ def two_factor_setup(request: HttpRequest) -> HttpResponse:
     return render(request, "accounts/two_factor_setup.html", context, status=400 if request.method == "POST" else 200)
 
 
-@login_required
-def account(request: HttpRequest) -> HttpResponse:
+def _account_page(request: HttpRequest, key_form: ApiKeyForm | None = None, status: int = 200) -> HttpResponse:
     user = _user(request)
-    return render(request, "accounts/account.html", {"enrolled": services.has_second_factor(user)})
+    context = {
+        "enrolled": services.has_second_factor(user),
+        "keys": ApiKey.objects.filter(user=user).order_by("-created_at"),
+        "key_form": key_form or ApiKeyForm(user=user),
+        "now": timezone.now(),
+    }
+    return render(request, "accounts/account.html", context, status=status)
+
+
+@login_required
+@require_GET
+def account(request: HttpRequest) -> HttpResponse:
+    return _account_page(request)
+
+
+@login_required
+@require_POST
+def api_key_create(request: HttpRequest) -> HttpResponse:
+    """A key for one's own client, shown once. A review key needs a fresh authenticator code."""
+    user = _user(request)
+    form = ApiKeyForm(request.POST, user=user)
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            key, raw = services.api_key_issue(
+                user=user,
+                actor=user,
+                name=data["name"],
+                scope=data["scope"],
+                expires_at=timezone.now() + timedelta(days=data["days"]),
+                second_factor_code=data.get("code", ""),
+                request=request,
+            )
+        except ValidationError as error:
+            for field, messages_ in error.message_dict.items():
+                form.add_error(field if field in form.fields else None, messages_)
+        else:
+            response = render(request, "accounts/api_key_created.html", {"key": key, "raw": raw})
+            response["Cache-Control"] = "no-store"  # the key is on this page only
+            return response
+    return _account_page(request, form, status=400)
+
+
+@login_required
+@require_POST
+def api_key_revoke(request: HttpRequest, pk: int) -> HttpResponse:
+    user = _user(request)
+    key = get_object_or_404(ApiKey, pk=pk, user=user)
+    services.api_key_revoke(key=key, actor=user, request=request)
+    messages.success(request, _("The key “%(name)s” is revoked.") % {"name": key.name})
+    return redirect("accounts:account")
 
 
 @login_required
@@ -222,11 +283,14 @@ def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
     return default_csrf_failure(request, reason=reason)
 
 
-def locked_out(request: HttpRequest, credentials: Any = None, *args: Any, **kwargs: Any) -> HttpResponse:
-    """django-axes' answer once the failure limit is reached for this email and address."""
+def locked_out(
+    request: HttpRequest, credentials: Any = None, *args: Any, across_accounts: bool = False, **kwargs: Any
+) -> HttpResponse:
+    """django-axes' answer once the failure limit is reached for this email and address, and the
+    answer to an address that failed on too many accounts (`across_accounts`)."""
     cooloff = settings.AXES_COOLOFF_TIME
     minutes = int(cooloff.total_seconds() // 60) if cooloff else None
-    context = {"minutes": minutes, "contact": settings.SECRETARIAT_CONTACT_EMAIL}
+    context = {"minutes": minutes, "contact": settings.SECRETARIAT_CONTACT_EMAIL, "across_accounts": across_accounts}
     response = render(request, "accounts/locked_out.html", context, status=429)
     if minutes:
         response["Retry-After"] = str(minutes * 60)

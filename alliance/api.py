@@ -11,6 +11,7 @@ from django.conf import settings
 from django.core.exceptions import RequestDataTooBig
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.utils.translation import gettext_lazy as _
 from rest_framework import exceptions, status
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.parsers import JSONParser
@@ -20,6 +21,7 @@ from rest_framework.response import Response
 from rest_framework.throttling import AnonRateThrottle, SimpleRateThrottle
 
 from accounts.models import ApiKey
+from alliance.proxies import client_ip
 from commitments import services as workflow
 
 if TYPE_CHECKING:
@@ -37,20 +39,26 @@ class Pagination(PageNumberPagination):
 
 class ApiAccess(BasePermission):
     """Reads are open (each queryset is scoped to what the client may see); writes need an account,
-    and never a read-only key."""
+    and never a reading key. What a writing key may change is its owner's role's business: a
+    reporting key is a contact's, a review key the secretariat's (see ApiKey.scopes_for)."""
 
-    message = "This API key is read-only."
+    message = _("This API key reads only; writing needs a key with the reporting or review scope.")
 
     def has_permission(self, request: Request, view: "APIView") -> bool:
         if request.method in SAFE_METHODS:
             return True
         if not (request.user and request.user.is_authenticated):
             raise exceptions.NotAuthenticated()
-        return not (isinstance(request.auth, ApiKey) and request.auth.read_only)
+        return not (isinstance(request.auth, ApiKey) and request.auth.scope == ApiKey.Scope.READ)
 
 
 class AnonymousThrottle(AnonRateThrottle):
+    """Per client address, as our proxies vouch for it (a forged X-Forwarded-For changes nothing)."""
+
     scope = "anonymous"
+
+    def get_ident(self, request: Request) -> str:
+        return client_ip(request)
 
 
 class KeyThrottle(SimpleRateThrottle):
@@ -169,6 +177,7 @@ ERROR_RESPONSES = {
     "412": "Stale `If-Match`: the object changed since it was read.",
     "413": "The request body is too large.",
     "415": "Unsupported media type (send JSON).",
+    "428": "`If-Match` missing (or `*`): GET the object and send its `ETag` in `If-Match`.",
     "429": "Too many requests; see `Retry-After`.",
 }
 _ERROR_SCHEMA = {
@@ -182,8 +191,13 @@ _ERROR_SCHEMA = {
 }
 
 
+def _takes_if_match(operation: dict[str, Any]) -> bool:
+    return any(p.get("in") == "header" and p.get("name") == "If-Match" for p in operation.get("parameters", []))
+
+
 def document_errors(result: dict[str, Any], generator: Any, request: Any, public: bool) -> dict[str, Any]:
-    """drf-spectacular hook: every operation documents the JSON errors the API answers."""
+    """drf-spectacular hook: every operation documents the JSON errors the API answers (428 only
+    where an `If-Match` header is asked for: the writes on an existing versioned object)."""
     result.setdefault("components", {}).setdefault("schemas", {})["Error"] = _ERROR_SCHEMA
     reference = {"$ref": "#/components/schemas/Error"}
     for path in result.get("paths", {}).values():
@@ -191,6 +205,8 @@ def document_errors(result: dict[str, Any], generator: Any, request: Any, public
             if not isinstance(operation, dict) or "responses" not in operation:
                 continue
             codes = dict(ERROR_RESPONSES)
+            if not _takes_if_match(operation):
+                del codes["428"]
             if method == "get":
                 codes["304"] = "Not modified (`If-None-Match` matched)."
             for code, description in codes.items():

@@ -15,6 +15,8 @@ import django_stubs_ext
 import environ
 from django.core.exceptions import ImproperlyConfigured
 
+from alliance.proxies import trusted_proxies
+
 # Lets generic classes such as ModelAdmin[Model] be subscripted at run time, as the type hints do.
 django_stubs_ext.monkeypatch()
 
@@ -71,6 +73,8 @@ INSTALLED_APPS = [
     "accounts",
     "commitments",
     "reports",
+    "public",
+    "jobs",
     "bench",
 ]
 
@@ -158,7 +162,16 @@ PASSWORD_RESET_TIMEOUT = env.int("PASSWORD_RESET_TIMEOUT", default=3 * 3600)
 SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000")
 SECRETARIAT_CONTACT_EMAIL = env.str("SECRETARIAT_CONTACT_EMAIL", default="secretariat@example.org")
 
-# Lockout (django-axes): by email and address together, reset by a correct password.
+# API keys end: after API_KEY_DEFAULT_DAYS unless the issuer chooses, never later than
+# API_KEY_MAX_DAYS, and a review key (the secretariat's powers) within API_KEY_REVIEW_MAX_DAYS,
+# created within API_KEY_SECOND_FACTOR_WINDOW seconds of a code from the owner's authenticator.
+API_KEY_DEFAULT_DAYS = env.int("API_KEY_DEFAULT_DAYS", default=90)
+API_KEY_MAX_DAYS = env.int("API_KEY_MAX_DAYS", default=365)
+API_KEY_REVIEW_MAX_DAYS = env.int("API_KEY_REVIEW_MAX_DAYS", default=30)
+API_KEY_SECOND_FACTOR_WINDOW = env.int("API_KEY_SECOND_FACTOR_WINDOW", default=300)
+
+# Lockout (django-axes): by email and the client's real address together (see TRUSTED_PROXIES),
+# reset by a correct password, so that an attacker elsewhere cannot lock the owner out.
 AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
 AXES_COOLOFF_TIME = timedelta(minutes=env.int("AXES_COOLOFF_MINUTES", default=15))
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
@@ -166,6 +179,10 @@ AXES_USERNAME_FORM_FIELD = "username"  # the sign-in form's field (it holds the 
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_CALLABLE = "accounts.views.locked_out"
 AXES_VERBOSE = False
+AXES_CLIENT_IP_CALLABLE = "alliance.proxies.client_ip"
+# Password spraying: failed sign-ins from one address across accounts, within the lockout's
+# cool-off, after which that address is refused for every account until the cool-off ends.
+SIGN_IN_ADDRESS_FAILURE_LIMIT = env.int("SIGN_IN_ADDRESS_FAILURE_LIMIT", default=20)
 
 # Second factor (django-otp): TOTP for authenticator apps, static tokens as recovery codes.
 OTP_TOTP_ISSUER = "Alliance tracker"
@@ -194,6 +211,13 @@ STATICFILES_DIRS = [BASE_DIR / "static"]
 # Uploaded evidence: never served as static media, only through the permission-checked view.
 MEDIA_ROOT = Path(env.str("MEDIA_ROOT", default=str(VAR_DIR / "media")))
 EVIDENCE_MAX_BYTES = env.int("EVIDENCE_MAX_BYTES", default=20 * 1024 * 1024)
+# Office files are zip archives; checking one may unpack no more than this, so that a small upload
+# (a zip bomb) cannot take the web process's memory or time (commitments/uploads.py). Real documents
+# stay far below each limit: tens to hundreds of parts, under 30 to 1 (a blank form about 290 to 1),
+# while deflate bombs reach 1000 to 1.
+EVIDENCE_ZIP_MAX_ENTRIES = env.int("EVIDENCE_ZIP_MAX_ENTRIES", default=10_000)
+EVIDENCE_ZIP_MAX_EXPANDED_BYTES = env.int("EVIDENCE_ZIP_MAX_EXPANDED_BYTES", default=200 * 1024 * 1024)
+EVIDENCE_ZIP_MAX_RATIO = env.int("EVIDENCE_ZIP_MAX_RATIO", default=500)
 # Bodies above this are refused before they are read (the largest upload plus its form).
 DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("DATA_UPLOAD_MAX_MEMORY_SIZE", default=2_621_440)
 STORAGES = {
@@ -214,10 +238,20 @@ REDIS_URL = env.str("REDIS_URL", default="")
 if REDIS_URL:
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            # Redis is a cache, not the record: unreachable, it answers misses and the site goes on
+            # from PostgreSQL (see alliance/cache.py).
+            "BACKEND": "alliance.cache.FailSoftRedisCache",
             "LOCATION": REDIS_URL,
             # Deployments (or test runs) sharing one Redis keep their entries apart.
             "KEY_PREFIX": env.str("CACHE_KEY_PREFIX", default=""),
+            "OPTIONS": {
+                # What an unreachable Redis may cost a request (redis-py waits 5 s by default): a
+                # stopped one refuses at once, a hung one is given up after these many seconds...
+                "socket_connect_timeout": env.float("REDIS_CONNECT_TIMEOUT", default=0.25),
+                "socket_timeout": env.float("REDIS_TIMEOUT", default=0.5),
+                # ...and then left alone for this many seconds by each process before it tries again.
+                "retry_seconds": env.float("REDIS_RETRY_SECONDS", default=5),
+            },
         }
     }
 else:
@@ -225,6 +259,8 @@ else:
 # Sessions are read from the cache (and written to the database as well) when the cache is shared
 # by every process: that saves each signed-in request a query. A memory cache of one process could
 # keep a session that another process ended, so without Redis they are read from the database.
+# While Redis is unreachable every read is a miss, so sessions come from the database; a copy Redis
+# missed a change of (a sign-out, say) is deleted from it when it is back (alliance/cache.py).
 SESSION_ENGINE = f"django.contrib.sessions.backends.{'cached_db' if REDIS_URL else 'db'}"
 
 # API answers (member status, commitments) and the reporting pages' data (contact home, review
@@ -256,6 +292,10 @@ else:
         "visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=3600),
         "unacked_restore_interval": env.int("CELERY_RESTORE_INTERVAL", default=10),
         "unacked_restore_throttle": 1,
+        # Without these, a publish to a Redis that accepts connections but no longer answers waits
+        # for ever (kombu's default), and beat or a worker with it.
+        "socket_connect_timeout": env.float("CELERY_BROKER_CONNECT_TIMEOUT", default=2),
+        "socket_timeout": env.float("CELERY_BROKER_SOCKET_TIMEOUT", default=10),
     }
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TASK_SERIALIZER = "json"
@@ -267,8 +307,27 @@ CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_DEFAULT_QUEUE = env.str("CELERY_TASK_DEFAULT_QUEUE", default="celery")
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
+# The outbox (jobs/outbox.py): tasks asked for by writes are kept in PostgreSQL and sent once the
+# write commits. A send gives up after OUTBOX_PUBLISH_TIMEOUT seconds (a request waits that long at
+# most for a broker that is down); the process then leaves the broker alone for OUTBOX_RETRY_SECONDS
+# and the message waits for the relay. Sent messages are kept OUTBOX_KEEP_DAYS days to look into.
+OUTBOX_PUBLISH_TIMEOUT = env.float("OUTBOX_PUBLISH_TIMEOUT", default=1.0)
+OUTBOX_RETRY_SECONDS = env.float("OUTBOX_RETRY_SECONDS", default=10)
+OUTBOX_KEEP_DAYS = env.int("OUTBOX_KEEP_DAYS", default=7)
 # A report compile is stopped after this many seconds (and retried, then marked failed).
 REPORT_COMPILE_TIME_LIMIT = env.int("REPORT_COMPILE_TIME_LIMIT", default=1800)
+# A killed worker's compile must not wait for the visibility timeout (an hour): a running compile
+# writes a heartbeat every REPORT_HEARTBEAT_SECONDS, and one whose heartbeat is older than
+# REPORT_HEARTBEAT_STALE_SECONDS and whose lock nobody holds is requeued by the recovery job (every
+# 15 s in the schedule): noticed within 40 + 15 s. Several beats may be missed before that, so
+# that a busy machine or a database hiccup never passes for a dead worker.
+REPORT_HEARTBEAT_SECONDS = env.int("REPORT_HEARTBEAT_SECONDS", default=10)
+REPORT_HEARTBEAT_STALE_SECONDS = env.int("REPORT_HEARTBEAT_STALE_SECONDS", default=40)
+if REPORT_HEARTBEAT_STALE_SECONDS < 2 * REPORT_HEARTBEAT_SECONDS:
+    raise ImproperlyConfigured(
+        "REPORT_HEARTBEAT_STALE_SECONDS must be at least twice REPORT_HEARTBEAT_SECONDS, "
+        "or a live compile between two heartbeats is taken for a dead one."
+    )
 # Reminders: this many days before the due date, then every so many days while overdue.
 REMINDER_DAYS_BEFORE = env.int("REMINDER_DAYS_BEFORE", default=14)
 REMINDER_OVERDUE_EVERY_DAYS = env.int("REMINDER_OVERDUE_EVERY_DAYS", default=7)
@@ -340,11 +399,13 @@ SPECTACULAR_SETTINGS = {
 # --- Security -------------------------------------------------------------------------------
 # Production defaults; each can be relaxed from the environment (e.g. behind a TLS proxy that
 # already redirects, or for a local docker-compose run over plain HTTP).
-SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if env.bool("BEHIND_TLS_PROXY", default=False) else None
-if SECURE_PROXY_SSL_HEADER:
-    # The API's rate limits key on the client's address: behind the proxy, the one it appended to
-    # X-Forwarded-For, not whatever address a client wrote there itself.
-    REST_FRAMEWORK["NUM_PROXIES"] = 1
+# How many proxies of ours stand in front of the application (0: none). The one setting from which
+# X-Forwarded-For and X-Forwarded-Proto are believed: by the client address of the throttles,
+# the lockout and the security log (alliance.proxies.client_ip), by Django's HTTPS detection and by
+# gunicorn (alliance/gunicorn_conf.py). With 0, both headers are ignored everywhere.
+TRUSTED_PROXIES = trusted_proxies()
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if TRUSTED_PROXIES else None
+REST_FRAMEWORK["NUM_PROXIES"] = TRUSTED_PROXIES
 SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=not DEBUG)
 SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
 SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=0 if DEBUG else 31_536_000)

@@ -26,6 +26,9 @@ urlpatterns = [
     path("admin/login/", RedirectView.as_view(pattern_name="accounts:login", query_string=True)),
     path("admin/", admin.site.urls),
     path("reports/", include("reports.urls")),
+    # The public site (no sign-in): under /alliance/, so that the overview (/) and the member pages
+    # (/members/<iso>/) keep their addresses; they link to it.
+    path("alliance/", include("public.urls")),
     path("", include("commitments.urls")),
 ]
 

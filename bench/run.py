@@ -520,6 +520,10 @@ ENDPOINTS = (
     Endpoint(
         "completeness", "cycle completeness page", "/review/completeness/", viewer="secretariat", fallback="/review/"
     ),
+    # The public site (no sign-in): its data cached under the latest publication and the data version.
+    Endpoint("public-dashboard", "public dashboard", "/alliance/"),
+    Endpoint("public-map", "public world map", "/alliance/map/"),
+    Endpoint("public-member", "public member page FR", "/alliance/members/FR/"),
 )
 
 
@@ -620,7 +624,8 @@ def load_endpoints(bench: Bench, scale: int, cookies: Mapping[str, str]) -> Load
     with ExitStack() as stack:
         servers = {}
         for name, port, cache in (("warm", ports[0], True), ("cold", ports[1], False)):
-            command = [sys.executable, "-m", "gunicorn", "alliance.wsgi", "--bind", f"127.0.0.1:{port}"]
+            command = [sys.executable, "-m", "gunicorn", "-c", "python:alliance.gunicorn_conf", "alliance.wsgi"]
+            command += ["--bind", f"127.0.0.1:{port}"]
             command += ["--workers", str(bench.workers), "--access-logfile", "-"]
             log = bench.tmp / f"gunicorn-{name}.log"
             what = f"gunicorn ({name}, port {port})"

@@ -6,31 +6,36 @@ from typing import Any
 
 from django.contrib import admin
 from django.core.exceptions import ValidationError
-from django.db.models import Count, QuerySet
+from django.db.models import Count, QuerySet, URLField
 from django.forms import ModelForm
 from django.http import HttpRequest
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
 
 from . import models as m
 from .history import changed, field_values, record
-from .selectors import member_states_with_status
-from .services import COMMITMENT_FIELDS
+from .selectors import member_states_with_status, membership_recorded_on
+from .services import COMMITMENT_FIELDS, membership_change_record
 
 SOURCED_FIELDS = ("source", "excerpt", "note")
 
 
+# An end of a membership is recorded with its own source, as a membership change (below): the
+# periods' `left_on` and `ended_on` are not typed in here.
 class MembershipInline(admin.TabularInline[m.Membership, m.MemberState]):
     model = m.Membership
     extra = 0
     fields = ("joined_on", "joined_on_basis", "left_on", *SOURCED_FIELDS)
+    readonly_fields = ("left_on",)
 
 
 class EuMembershipInline(admin.TabularInline[m.EuMembership, m.MemberState]):
     model = m.EuMembership
     extra = 0
     fields = ("started_on", "started_on_basis", "ended_on", *SOURCED_FIELDS)
+    readonly_fields = ("ended_on",)
 
 
 class EndorsementInline(admin.TabularInline[m.Endorsement, m.MemberState]):
@@ -58,7 +63,9 @@ class MemberStateAdmin(admin.ModelAdmin[m.MemberState]):
     inlines = (MembershipInline, EuMembershipInline, EndorsementInline)
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[m.MemberState]:
-        day: date = timezone.localdate()
+        # As recorded (the date of the latest source), as the public pages show it: "today" would
+        # claim what no source says.
+        day: date = membership_recorded_on() or timezone.localdate()
         return (
             member_states_with_status(day=day)
             .annotate(commitment_count=Count("commitments", distinct=True))
@@ -70,11 +77,11 @@ class MemberStateAdmin(admin.ModelAdmin[m.MemberState]):
         joined = [ms.joined_on for ms in obj.memberships.all()]
         return min(joined).isoformat() if joined else "—"
 
-    @admin.display(description="Member today", boolean=True)
+    @admin.display(description=_("Member (as recorded)"), boolean=True)
     def member_today(self, obj: m.MemberState) -> bool:
         return bool(getattr(obj, "is_member", False))
 
-    @admin.display(description="In the EU today", boolean=True)
+    @admin.display(description=_("In the EU (as recorded)"), boolean=True)
     def eu_today(self, obj: m.MemberState) -> bool:
         return bool(getattr(obj, "is_eu_member", False))
 
@@ -91,6 +98,7 @@ class MembershipAdmin(admin.ModelAdmin[m.Membership]):
     search_fields = ("member_state__name", "member_state__iso_code", "excerpt", "note")
     autocomplete_fields = ("member_state",)
     date_hierarchy = "joined_on"
+    readonly_fields = ("left_on",)
 
 
 @admin.register(m.EuMembership)
@@ -100,6 +108,38 @@ class EuMembershipAdmin(admin.ModelAdmin[m.EuMembership]):
     list_select_related = ("member_state", "source")
     search_fields = ("member_state__name", "member_state__iso_code")
     autocomplete_fields = ("member_state",)
+    readonly_fields = ("ended_on",)
+
+
+@admin.register(m.MembershipChange)
+class MembershipChangeAdmin(admin.ModelAdmin[m.MembershipChange]):
+    """Where the secretariat records a member leaving the Alliance or the EU after the reference
+    sources, with the document that says so. Recorded through the service (which ends the period
+    and writes the history); kept as recorded, neither changed nor deleted here."""
+
+    list_display = ("member_state", "kind", "ended_on", "source_reference", "source_published_on", "recorded_by")
+    list_filter = ("kind",)
+    list_select_related = ("member_state", "recorded_by")
+    search_fields = ("member_state__name", "member_state__iso_code", "source_reference", "source_url")
+    autocomplete_fields = ("member_state",)
+    fields = (
+        "member_state", "kind", "ended_on", "source_reference", "source_url", "source_published_on", "excerpt",
+        "note", "recorded_by", "recorded_at",
+    )  # fmt: skip
+    readonly_fields = ("recorded_by", "recorded_at")
+    formfield_overrides = {URLField: {"assume_scheme": "https"}}  # a typed "example.org/…" is https
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def save_model(
+        self, request: HttpRequest, obj: m.MembershipChange, form: ModelForm[m.MembershipChange], change: bool
+    ) -> None:
+        assert isinstance(request.user, User)  # the admin's pages need a signed-in person
+        membership_change_record(change=obj, actor=request.user)
 
 
 @admin.register(m.SourceDocument)

@@ -5,7 +5,12 @@ Every save or delete of a model of this app bumps it once the transaction commit
 would let a reader cache the old data under the new version). Bulk writes that send no signals
 (the loaders and generators) call `data_changed()` themselves. The counter lives in the cache
 (Redis in production); if it is lost, it starts again from the clock, never from a value used
-before, so no earlier cached answer can be taken for a current one."""
+before, so no earlier cached answer can be taken for a current one.
+
+While the cache cannot be reached, each call gets a version of its own (from the clock: nothing
+matches it, nothing is cached under it), and a bump that could not be made is noted by the cache
+(alliance.cache), which deletes the counter once Redis is back: a Redis that kept its entries
+through the outage never serves the answers cached before a write it missed."""
 
 import hashlib
 import time
@@ -28,12 +33,19 @@ def _fresh() -> int:
     return time.time_ns()
 
 
-def data_version() -> int:
+def known_version() -> int | None:
+    """The current version, or None when the cache cannot be reached."""
     version = cache.get(KEY)
     if version is None:
         cache.add(KEY, _fresh(), timeout=None)
         version = cache.get(KEY)
-    return int(version)
+    return None if version is None else int(version)
+
+
+def data_version() -> int:
+    """The current version; one of this call alone while the cache cannot be reached."""
+    version = known_version()
+    return _fresh() if version is None else version
 
 
 def bump_now() -> None:
@@ -50,13 +62,15 @@ def data_changed() -> None:
 
 def cached(name: str, *parts: object, build: Callable[[], T]) -> T:
     """What `build()` returns for `name` and `parts`, kept in the cache until the data changes or
-    the day does (statuses such as "late" are as of today). Built every time with ANSWER_CACHE off.
+    the day does (statuses such as "late" are as of today). Built every time with ANSWER_CACHE off or
+    while the cache cannot be reached.
 
     The version is read before anything is built: a write committed while building bumps it, so
     what was built then is never taken for what follows the write."""
-    if not settings.ANSWER_CACHE:
+    version = known_version() if settings.ANSWER_CACHE else None
+    if version is None:
         return build()
-    words = [str(data_version()), timezone.localdate().isoformat(), name, *map(str, parts)]
+    words = [str(version), timezone.localdate().isoformat(), name, *map(str, parts)]
     key = "alliance:versioned:" + hashlib.sha256("|".join(words).encode()).hexdigest()
     value: T | None = cache.get(key)
     if value is None:

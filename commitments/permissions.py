@@ -12,7 +12,7 @@ from django.contrib.auth.models import AnonymousUser
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.http import Http404
 
-from accounts.models import User
+from accounts.models import ApiKey, User
 
 from .models import Commitment, Confidentiality, Evidence, ProgressUpdate, Submission
 
@@ -58,7 +58,8 @@ def can_edit_update(user: AnyUser, submission: Submission, update: ProgressUpdat
 # Published data is what everyone may read: accepted submissions and their public updates.
 # National contacts also read everything of their own country (drafts included), and other members'
 # accepted content marked for members (goal 5 of the launch declaration: sharing best practice);
-# the secretariat reads everything. A read-only API key reads published data only, whoever owns it.
+# the secretariat reads everything. A reading API key reads published data only, whoever owns it:
+# reading drafts through the API takes a reporting or review key.
 
 # Which confidentiality levels of another member's accepted content each kind of reader sees.
 SHARED_WITH_PUBLIC = (Confidentiality.PUBLIC,)
@@ -66,9 +67,9 @@ SHARED_WITH_MEMBERS = (Confidentiality.PUBLIC, Confidentiality.MEMBERS)
 
 
 def viewer_of(request: Any) -> AnyUser:
-    """Whom a request reads as: its person, or anonymous for a read-only API key."""
+    """Whom a request reads as: its person, or anonymous for a reading API key."""
     auth = getattr(request, "auth", None)
-    if getattr(auth, "read_only", False):
+    if isinstance(auth, ApiKey) and auth.scope == ApiKey.Scope.READ:
         return AnonymousUser()
     user = request.user
     return user if isinstance(user, User) else AnonymousUser()

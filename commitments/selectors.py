@@ -11,6 +11,7 @@ from django.db.models import (
     Exists,
     F,
     Max,
+    Model,
     OuterRef,
     Prefetch,
     Q,
@@ -29,11 +30,13 @@ from .models import (
     EuMembership,
     HistoryEntry,
     Membership,
+    MembershipChange,
     MemberState,
     PolicyTarget,
     ProgressUpdate,
     ReportingCycle,
     ReviewComment,
+    SourceDocument,
     Submission,
 )
 from .permissions import AnyUser, is_insider, updates_visible_to
@@ -367,3 +370,34 @@ def member_status(
     for row in accepted:
         result[row["member_state_id"]]["last_accepted_at"] = row["last"]
     return result
+
+
+# --- The record as of its sources -----------------------------------------------------------------
+
+
+def membership_recorded_on() -> date | None:
+    """The date of the latest source the membership and EU facts rest on: the reference documents
+    the periods cite and the sources of the changes recorded since. The pages say the members are
+    "as recorded on" this date, not as of today, which no source vouches for. None without data."""
+    cited = (
+        SourceDocument.objects.filter(
+            Q(pk__in=Membership.objects.values("source")) | Q(pk__in=EuMembership.objects.values("source"))
+        )
+        .order_by()
+        .values_list("published_on", flat=True)
+    )
+    # One query for both (distinct dates: a handful of rows).
+    dates = cited.union(MembershipChange.objects.order_by().values_list("source_published_on", flat=True))
+    return max((day for day in dates if day is not None), default=None)
+
+
+def membership_changes_of(member_state: MemberState) -> QuerySet[MembershipChange]:
+    """The changes recorded for a member since the reference sources, in the order they happened."""
+    return MembershipChange.objects.filter(member_state=member_state).order_by("ended_on", "pk")
+
+
+def history_of(subject: Model, *, limit: int = 100) -> QuerySet[HistoryEntry]:
+    """What was recorded of one object (e.g. a compiled report's publications), newest first."""
+    return HistoryEntry.objects.filter(subject_type=subject._meta.model_name, subject_id=subject.pk).select_related(
+        "actor"
+    )[:limit]

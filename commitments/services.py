@@ -16,6 +16,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from accounts.models import User
 
@@ -25,6 +26,8 @@ from .models import (
     UPDATE_FIELDS,
     Commitment,
     Evidence,
+    Membership,
+    MembershipChange,
     MemberState,
     Milestone,
     ProgressUpdate,
@@ -58,7 +61,7 @@ class IncompleteSubmission(WorkflowError):
 
 
 class StaleReview(WorkflowError):
-    """The submission changed after the reviewer loaded it."""
+    """The submission changed after the person (a reviewer, or a contact submitting) loaded it."""
 
 
 @dataclass(frozen=True)
@@ -72,9 +75,13 @@ class MilestoneData:
 
 
 def _notify(submission: Submission, event: str) -> None:
+    from jobs import outbox
+
     from .tasks import notify_submission_event
 
-    transaction.on_commit(partial(notify_submission_event.delay, submission.pk, event))
+    # Kept in the database with the change it tells of, and sent once that commits: a broker
+    # that is down delays the email, it neither loses it nor fails the change (jobs.outbox).
+    outbox.send(notify_submission_event, submission.pk, event)
 
 
 def _locked(submission: Submission) -> Submission:
@@ -264,9 +271,13 @@ def evidence_remove(*, evidence: Evidence, actor: User) -> None:
 
 
 @transaction.atomic
-def submission_submit(*, submission: Submission, actor: User) -> Submission:
+def submission_submit(*, submission: Submission, actor: User, seen_version: int | None = None) -> Submission:
+    """Submit for review; with `seen_version`, only the version the person saw (checked under the
+    lock, so that a change landing between their read and this write is never submitted unseen)."""
     locked = _locked(submission)
     _require_contact_of(actor, locked.member_state)
+    if seen_version is not None and locked.version != seen_version:
+        raise StaleReview(_("The submission changed after you read it; read it again before submitting."))
     if not locked.is_editable:
         raise WorkflowError(f"This submission is already {locked.get_status_display().lower()}.")
     missing = selectors.missing_commitments(locked)
@@ -427,3 +438,51 @@ def commitment_pledge(
         submission=submission,
     )
     return commitment
+
+
+# --- The record: changes after its sources --------------------------------------------------------
+
+
+@transaction.atomic
+def membership_change_record(*, change: MembershipChange, actor: User) -> MembershipChange:
+    """Record that a member left the Alliance or the European Union, with the source saying so.
+
+    `change` is new, with the fields the secretariat gave (member state, kind, date, source). It is
+    kept, and ends the member's open period of its kind (the membership's `left_on`, the EU
+    membership's `ended_on`), with an entry in the history. Refused, by field, without a source,
+    with a source dated in the future, with an end before the period's start, or when the member
+    has no such period open (`MembershipChange.clean`, checked here under a lock of the member)."""
+    if not actor.has_perm("commitments.add_membershipchange"):
+        raise PermissionDenied(_("Only secretariat administrators record membership changes."))
+    if change.pk is not None:
+        raise WorkflowError(_("This change is recorded already: record a new one."))
+    # One change of a member at a time: the open period is looked for (clean) under this lock.
+    MemberState.objects.select_for_update().filter(pk=change.member_state_id).first()
+    change.full_clean()
+    period = change.open_period()
+    if period is None:  # full_clean found it; kept for the type checker
+        raise WorkflowError(_("This member has no such membership open."))
+    if isinstance(period, Membership):
+        field, action = "left_on", "left the Alliance"
+        period.left_on = change.ended_on
+        change.membership = period
+    else:
+        field, action = "ended_on", "left the EU"
+        period.ended_on = change.ended_on
+        change.eu_membership = period
+    period.full_clean()
+    period.save(update_fields=[field])
+    change.recorded_by = actor
+    change.save()
+    record(
+        actor=actor,
+        action=action,
+        subject=period,
+        changes={
+            field: [None, change.ended_on.isoformat()],
+            "source": [None, change.source_reference or change.source_url],
+            "source_published_on": [None, change.source_published_on.isoformat()],
+        },
+        member_state=change.member_state,
+    )
+    return change

@@ -19,14 +19,20 @@ class ReportFileInline(admin.TabularInline[ReportFile, CompiledReport]):
 
 @admin.register(CompiledReport)
 class CompiledReportAdmin(admin.ModelAdmin[CompiledReport]):
-    """Compiles are started from the API or the report pages; here they are watched."""
+    """Compiles are started from the API or the report pages; here they are watched. Publication
+    is shown, never changed here: it is published and withdrawn on the report's page (or through
+    the API), where the confirmation, the history and the notifications are."""
 
-    list_display = ("cycle", "edition", "status", "progress", "data_version", "created_at", "finished_at")
+    list_display = (
+        "cycle", "edition", "status", "progress", "data_version", "created_at", "finished_at", "published_at",
+        "withdrawn_at",
+    )  # fmt: skip
     list_filter = ("edition", "status", "cycle")
     list_select_related = ("cycle",)
     readonly_fields = (
         "cycle", "edition", "status", "progress", "error", "data_version", "is_final", "same_as", "timings",
-        "requested_by", "created_at", "finished_at",
+        "requested_by", "created_at", "finished_at", "heartbeat_at", "attempts", "requeued_at",
+        "published_at", "published_by", "withdrawn_at", "withdrawn_by", "withdrawal_reason",
     )  # fmt: skip
     inlines = (ReportFileInline,)
 

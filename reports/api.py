@@ -1,4 +1,5 @@
-"""The compiled reports of each cycle: started here by the secretariat, downloadable when done."""
+"""The compiled reports of each cycle: started here by the secretariat, downloadable when done, and
+published (or withdrawn) by the secretariat. Everyone else reads the published reports only."""
 
 from typing import Any
 
@@ -19,7 +20,7 @@ from commitments.models import ReportingCycle
 from .downloads import report_file_response
 from .models import CompiledReport, ReportFile
 from .permissions import reports_for
-from .services import report_request
+from .services import report_publish, report_request, report_withdraw
 
 
 class ReportFileSerializer(serializers.ModelSerializer[ReportFile]):
@@ -48,13 +49,30 @@ class CompiledReportSerializer(serializers.ModelSerializer[CompiledReport]):
     is_final = serializers.BooleanField(source="built.is_final", read_only=True)
     finished_at = serializers.DateTimeField(source="built.finished_at", read_only=True, allow_null=True)
     files = serializers.SerializerMethodField(help_text="A download link per format, once the report is done.")
+    published_at = serializers.SerializerMethodField(
+        help_text="When the secretariat published it as its cycle's report; null while it is not published (a "
+        "draft, or withdrawn). Only published reports are shown to anyone outside the secretariat."
+    )
+    withdrawn_at = serializers.SerializerMethodField(
+        help_text="When its publication was withdrawn; null unless it was published and then withdrawn."
+    )
 
     class Meta:
         model = CompiledReport
         fields = (
             "id", "url", "cycle", "edition", "status", "progress", "error", "data_version", "is_final", "same_as",
-            "created_at", "finished_at", "files",
+            "created_at", "finished_at", "published_at", "withdrawn_at", "files",
         )  # fmt: skip
+
+    @extend_schema_field(serializers.DateTimeField(allow_null=True))
+    def get_published_at(self, report: CompiledReport) -> str | None:
+        at = report.published_at if report.is_published else None
+        return serializers.DateTimeField().to_representation(at) if at is not None else None
+
+    @extend_schema_field(serializers.DateTimeField(allow_null=True))
+    def get_withdrawn_at(self, report: CompiledReport) -> str | None:
+        at = report.withdrawn_at
+        return serializers.DateTimeField().to_representation(at) if at is not None else None
 
     @extend_schema_field(ReportFileSerializer(many=True))
     def get_files(self, report: CompiledReport) -> list[dict[str, Any]]:
@@ -69,9 +87,27 @@ class ReportRequestSerializer(serializers.Serializer[Any]):
     edition = serializers.ChoiceField(choices=CompiledReport.Edition.choices)
 
 
+class PublishSerializer(serializers.Serializer[Any]):
+    reason = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        max_length=2000,
+        help_text="Why: needed when the report replaces the cycle's published report, or publishes the cycle's "
+        "report again after a withdrawal.",
+    )
+
+
+class WithdrawSerializer(serializers.Serializer[Any]):
+    # Optional here: the service requires it, and its refusal names the field (400).
+    reason = serializers.CharField(
+        required=False, allow_blank=True, max_length=2000, help_text="Why the report is withdrawn (required)."
+    )
+
+
 class CompiledReportViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet[CompiledReport]):
-    """Compiled reports: the public edition for everyone once done; the secretariat sees them all
-    and starts compiles (`POST`, answered 202 while the worker builds it)."""
+    """Compiled reports: everyone reads the published reports (a public edition the secretariat
+    published and has not withdrawn); the secretariat sees them all, starts compiles (`POST`,
+    answered 202 while the worker builds it), and publishes or withdraws a cycle's report."""
 
     serializer_class = CompiledReportSerializer
     filterset_fields = ("cycle", "edition", "status")
@@ -96,3 +132,41 @@ class CompiledReportViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewS
     @action(detail=True, methods=["get"], url_path=r"files/(?P<fmt>html|pdf|xlsx|json|csv)", url_name="download")
     def download(self, request: Request, pk: str | None = None, fmt: str = "") -> FileResponse:
         return report_file_response(self.get_object(), fmt)
+
+    def _acting(self, request: Request) -> User:
+        if not isinstance(request.user, User):
+            raise exceptions.NotAuthenticated()
+        return request.user
+
+    @extend_schema(
+        request=PublishSerializer,
+        responses={200: CompiledReportSerializer},
+        description="Publish a finished, final public edition as its cycle's report (secretariat only): 409 if "
+        "it cannot be (not public, not finished, built while the cycle was open, published already); 400 naming "
+        "`reason` when a reason is needed and missing. The cycle's contacts are emailed once it is published.",
+    )
+    @action(detail=True, methods=["post"])
+    def publish(self, request: Request, pk: str | None = None) -> Response:
+        actor = self._acting(request)
+        report = self.get_object()
+        data = PublishSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        published = report_publish(
+            report=report, actor=actor, reason=data.validated_data.get("reason", ""), request=request._request
+        )
+        return Response(self.get_serializer(published).data)
+
+    @extend_schema(
+        request=WithdrawSerializer,
+        responses={200: CompiledReportSerializer},
+        description="Withdraw a published report, with the reason why (secretariat only): 400 naming `reason` "
+        "without one; 409 if the report is not published.",
+    )
+    @action(detail=True, methods=["post"])
+    def withdraw(self, request: Request, pk: str | None = None) -> Response:
+        actor = self._acting(request)
+        report = self.get_object()
+        data = WithdrawSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        withdrawn = report_withdraw(report=report, actor=actor, reason=data.validated_data.get("reason", ""))
+        return Response(self.get_serializer(withdrawn).data)

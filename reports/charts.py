@@ -1,10 +1,19 @@
 """Charts as server-rendered SVG: readable in the HTML report and embedded as-is in the PDF."""
 
+from collections import Counter
+from typing import Any
+
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import gettext as _
+
+from .goals import CheckResult
+from .labels import check_label, completeness_label, number
 
 BAR_HEIGHT = 22
-LABEL_WIDTH = 170
+LABEL_WIDTH = 170  # at least; more for longer labels, up to MAX_LABEL_WIDTH
+MAX_LABEL_WIDTH = 300
+CHAR_WIDTH = 7  # about the width of a character at font-size 12
 CHART_WIDTH = 520
 COLOURS = ("#0b4f8a", "#1e7b3a", "#a15c00", "#8a1c15", "#5b6470")
 
@@ -13,7 +22,10 @@ def bar_chart(title: str, items: list[tuple[str, int | float]]) -> SafeString:
     """A horizontal bar chart of labelled values, with each value written beside its bar."""
     largest = max((value for _, value in items), default=0) or 1
     height = 30 + BAR_HEIGHT * len(items)
-    span = CHART_WIDTH - LABEL_WIDTH - 60
+    # Labels are words ("No year before to compare with"), not codes: the bars start after the longest.
+    longest = max((len(label) for label, _ in items), default=0)
+    label_width = min(MAX_LABEL_WIDTH, max(LABEL_WIDTH, CHAR_WIDTH * longest + 10))
+    span = CHART_WIDTH - label_width - 60
     parts = [
         f'<svg xmlns="http://www.w3.org/2000/svg" role="img" width="{CHART_WIDTH}" height="{height}" '
         f'viewBox="0 0 {CHART_WIDTH} {height}" aria-label="{escape(title)}">',
@@ -26,36 +38,35 @@ def bar_chart(title: str, items: list[tuple[str, int | float]]) -> SafeString:
         colour = COLOURS[index % len(COLOURS)]
         parts += [
             f'<text x="0" y="{y + 14}" font-size="12">{escape(label)}</text>',
-            f'<rect x="{LABEL_WIDTH}" y="{y + 3}" width="{width}" height="{BAR_HEIGHT - 8}" fill="{colour}"/>',
-            f'<text x="{LABEL_WIDTH + width + 6}" y="{y + 14}" font-size="12">{escape(str(value))}</text>',
+            f'<rect x="{label_width}" y="{y + 3}" width="{width}" height="{BAR_HEIGHT - 8}" fill="{colour}"/>',
+            f'<text x="{label_width + width + 6}" y="{y + 14}" font-size="12">{escape(number(value))}</text>',
         ]
     parts.append("</svg>")
     return mark_safe("".join(parts))  # noqa: S308 - every text above is escaped
 
 
-def report_charts(data: dict[str, object]) -> list[SafeString]:
-    overview = data["overview"]
-    assert isinstance(overview, dict)
-    completeness = overview["completeness"]
-    by_target = overview["commitments_by_target"]
-    members = data["members"]
-    assert isinstance(members, list)
-    results: dict[str, int] = {}
-    for member in members:
-        result = member["goal_checks"]["icse_identified_victims"]["result"]
-        results[result] = results.get(result, 0) + 1
+def report_charts(data: dict[str, Any]) -> list[SafeString]:
+    """The report's charts, labelled in words."""
+    completeness = data["overview"]["completeness"]
+    numbers = {target["code"]: target["number"] for target in data["targets"]}
+    results: Counter[str] = Counter(
+        member["goal_checks"]["icse_identified_victims"]["result"] for member in data["members"]
+    )
     return [
         bar_chart(
-            "Submissions",
+            _("Submissions"),
+            [(completeness_label(key), completeness[key]) for key in ("on_time", "late", "not_submitted")],
+        ),
+        bar_chart(
+            _("Commitments by policy target"),
+            # The targets' titles are too long for the chart; the table below it gives them.
             [
-                ("Submitted on time", completeness["on_time"]),
-                ("Submitted late", completeness["late"]),
-                ("Not submitted", completeness["not_submitted"]),
+                (_("Policy target %(number)s") % {"number": numbers[code]}, count)
+                for code, count in data["overview"]["commitments_by_target"].items()
             ],
         ),
-        bar_chart("Commitments by policy target", [(code, count) for code, count in by_target.items()]),
         bar_chart(
-            "ICSE goal (10% more identified victims)",
-            [(label.replace("_", " ").capitalize(), count) for label, count in sorted(results.items())],
+            _("ICSE goal (10% more identified victims)"),
+            [(check_label(code), results[code]) for code in CheckResult.values if results[code]],
         ),
     ]

@@ -33,6 +33,7 @@ from commitments.models import (
 from commitments.selectors import member_states_on
 from commitments.standing import Standing, memberships_of, standing
 
+from .labels import ContentSource
 from .models import CompiledReport
 
 # A cycle covers a year when its period is at least this long (the initial report covered four
@@ -57,7 +58,7 @@ class Row:
 class MemberContent:
     member: MemberState
     standing: Standing
-    source: str  # accepted, submitted, in_progress or none: where `rows` come from
+    source: str  # a ContentSource: where `rows` come from
     rows: list[Row] = field(default_factory=list)
 
     def figures(self, name: str) -> list[Any]:
@@ -181,16 +182,17 @@ def member_contents(
     for member in members:
         submission = submissions.get(member.pk)
         where = standing(cycle=cycle, submission=submission, memberships=periods.get(member.pk, []), today=today)
-        content = MemberContent(member, where, "none")
+        content = MemberContent(member, where, ContentSource.NONE.value)
         snapshot = snapshots.get(submission.pk) if submission is not None else None
         if submission is not None and snapshot is not None:
-            content.source = "accepted" if submission.status == Submission.Status.ACCEPTED else "submitted"
+            accepted = submission.status == Submission.Status.ACCEPTED
+            content.source = (ContentSource.ACCEPTED if accepted else ContentSource.SUBMITTED).value
             items = list(snapshot["updates"].items())
             if public:
                 items = [(k, item) for k, item in items if item["confidentiality"] in permissions.SHARED_WITH_PUBLIC]
             content.rows = _order([_row_from_snapshot(key, item) for key, item in items], targets)
         elif not public:
-            content.source = "in_progress" if submission is not None else "none"
+            content.source = (ContentSource.IN_PROGRESS if submission is not None else ContentSource.NONE).value
             content.rows = _order(in_progress.get(member.pk, []), targets)
         contents.append(content)
     return contents

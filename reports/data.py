@@ -15,10 +15,12 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
+from alliance.spreadsheets import safe_row
 from commitments.models import Commitment, GoalCode, PolicyTarget, ReportingCycle, ReportingState, SourceDiscrepancy
 
 from .content import MemberContent, is_yearly, member_contents, previous_cycle, year_before
 from .goals import alliance_icse_growth, icse_growth, median, takedown_trend
+from .labels import Completeness, PublicState, UpdateStatus
 from .models import CompiledReport
 
 # The readings of the goals that the checks apply, as the reference data records them.
@@ -26,12 +28,14 @@ READINGS = ("icse-goal-reading", "takedown-goal-reading")
 # Where a member's report stands, in the public edition's words: a report submitted and not yet
 # accepted is awaiting review, not missing.
 PUBLIC_STATE = {
-    ReportingState.ACCEPTED: "accepted",
-    ReportingState.SUBMITTED: "awaiting_review",
-    ReportingState.RETURNED: "awaiting_review",
-    ReportingState.DRAFT: "not_submitted",
-    ReportingState.NOT_STARTED: "not_submitted",
+    ReportingState.ACCEPTED: PublicState.ACCEPTED.value,
+    ReportingState.SUBMITTED: PublicState.AWAITING_REVIEW.value,
+    ReportingState.RETURNED: PublicState.AWAITING_REVIEW.value,
+    ReportingState.DRAFT: PublicState.NOT_SUBMITTED.value,
+    ReportingState.NOT_STARTED: PublicState.NOT_SUBMITTED.value,
 }
+# The statuses counted in the overview and per target, in order: those of a commitment, and none.
+STATUSES = (*Commitment.Status.values, UpdateStatus.NOT_REPORTED.value)
 
 
 def _report_state(content: MemberContent, edition: str) -> str:
@@ -46,12 +50,19 @@ def _completeness(contents: list[MemberContent]) -> dict[str, int]:
     for content in contents:
         where = content.standing
         submitted = where.submission is not None and where.submission.first_submitted_at is not None
-        counts["not_submitted" if not submitted else "late" if where.is_late else "on_time"] += 1
+        stood = (
+            Completeness.NOT_SUBMITTED
+            if not submitted
+            else Completeness.LATE
+            if where.is_late
+            else Completeness.ON_TIME
+        )
+        counts[stood.value] += 1
         if where.state == ReportingState.ACCEPTED:
-            counts["accepted"] += 1
+            counts[Completeness.ACCEPTED.value] += 1
         elif where.state in (ReportingState.SUBMITTED, ReportingState.RETURNED):
-            counts["awaiting_review"] += 1
-    return {key: counts[key] for key in ("on_time", "late", "not_submitted", "accepted", "awaiting_review")}
+            counts[Completeness.AWAITING_REVIEW.value] += 1
+    return {key: counts[key] for key in Completeness.values}
 
 
 def _icse(content: MemberContent) -> int | None:
@@ -128,7 +139,9 @@ def report_data(*, cycle: ReportingCycle, edition: str, today: date) -> dict[str
             "average_completion": _average([r["update"]["completion_percent"] for r in earlier_rows if r["update"]]),
             "updates": sum(1 for r in earlier_rows if r["update"]),
         }
-    statuses = Counter(row["update"]["status"] if row["update"] else "not_reported" for row in all_rows)
+    statuses = Counter(
+        row["update"]["status"] if row["update"] else UpdateStatus.NOT_REPORTED.value for row in all_rows
+    )
     return {
         "cycle": {
             "id": cycle.pk,
@@ -147,9 +160,7 @@ def report_data(*, cycle: ReportingCycle, edition: str, today: date) -> dict[str
             "members": len(contents),
             "completeness": _completeness(contents),
             "commitments_by_target": {t.code: sum(1 for r in all_rows if r["target"] == t.code) for t in targets},
-            "commitments_by_status": {
-                key: statuses[key] for key in [*(status.value for status in Commitment.Status), "not_reported"]
-            },
+            "commitments_by_status": {key: statuses[key] for key in STATUSES},
             "average_completion": _average(reported),
             "updates": len(reported),
             "icse_identified_victims": alliance_icse,
@@ -204,16 +215,16 @@ def _target_sections(
                     "check": check,
                 }
             )
-        by_status = Counter(r["update"]["status"] if r["update"] else "not_reported" for r in on_target)
+        by_status = Counter(
+            r["update"]["status"] if r["update"] else UpdateStatus.NOT_REPORTED.value for r in on_target
+        )
         sections.append(
             {
                 "code": target.code,
                 "number": target.number,
                 "title": target.title,
                 "commitments": len(on_target),
-                "by_status": {
-                    key: by_status[key] for key in [*(status.value for status in Commitment.Status), "not_reported"]
-                },
+                "by_status": {key: by_status[key] for key in STATUSES},
                 "average_completion": _average([r["update"]["completion_percent"] for r in on_target if r["update"]]),
                 "goals": goals,
             }
@@ -236,6 +247,8 @@ def render_json(data: dict[str, Any]) -> bytes:
     return (json.dumps(data, sort_keys=True, indent=2, ensure_ascii=False) + "\n").encode()
 
 
+# The CSV is a machine format, read by programs: its header and values are the data's codes
+# (`on_track`, `not_met`, ISO dates), documented in docs/reports.md; people read the XLSX.
 CSV_COLUMNS = (
     "member", "member_name", "submission", "late", "commitment_id", "commitment", "target", "goal", "action",
     "update_status", "completion_percent", "confidentiality", "icse_victims_identified",
@@ -244,9 +257,11 @@ CSV_COLUMNS = (
 
 
 def render_csv(data: dict[str, Any]) -> bytes:
-    """One row per commitment, in a fixed order."""
+    """One row per commitment, in a fixed order; text a spreadsheet would run is neutralised."""
     buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
+    # Lines end in CRLF (RFC 4180): Python's writer quotes a field holding a line terminator's
+    # characters only, and a carriage return typed in a narrative would otherwise end the row.
+    writer = csv.writer(buffer, lineterminator="\r\n")
     writer.writerow(CSV_COLUMNS)
     for member in data["members"]:
         for row in member["commitments"]:
@@ -262,54 +277,10 @@ def render_csv(data: dict[str, Any]) -> bytes:
                 update.get("figures_source", ""),
                 update.get("narrative", ""),
             ]
-            writer.writerow(member_part + commitment_part + update_part)
+            writer.writerow(safe_row(member_part + commitment_part + update_part))
     return buffer.getvalue().encode()
 
 
 def data_version(data: dict[str, Any]) -> str:
     """A digest of the report's content: the same data gives the same version."""
     return hashlib.sha256(render_json(data)).hexdigest()[:16]
-
-
-def render_xlsx(data: dict[str, Any]) -> bytes:
-    """One sheet per section: overview, commitments (as the CSV), goal checks."""
-    from openpyxl import Workbook
-
-    book = Workbook()
-    overview = book.active
-    assert overview is not None
-    overview.title = "Overview"
-    overview.append(["Cycle", data["cycle"]["name"]])
-    overview.append(["Edition", data["edition"]])
-    overview.append(["Members", data["overview"]["members"]])
-    for key, value in data["overview"]["completeness"].items():
-        overview.append([f"Submissions {key.replace('_', ' ')}", value])
-    for key, value in data["overview"]["commitments_by_target"].items():
-        overview.append([f"Commitments on {key}", value])
-    overview.append(["Average completion (%)", data["overview"]["average_completion"]])
-    commitments = book.create_sheet("Commitments")
-    for row in csv.reader(io.StringIO(render_csv(data).decode())):
-        commitments.append(row)
-    goals = book.create_sheet("Goal checks")
-    goals.append(["member", "icse_current", "icse_previous", "icse_growth_percent", "icse_result", "takedown_trend"])
-    for member in data["members"]:
-        icse = member["goal_checks"]["icse_identified_victims"]
-        goals.append(
-            [
-                member["iso_code"],
-                icse["current"],
-                icse["previous"],
-                icse["growth_percent"],
-                icse["result"],
-                member["goal_checks"]["takedown_trend"],
-            ]
-        )
-    buffer = io.BytesIO()
-    book.save(buffer)
-    return buffer.getvalue()
-
-
-def render_pdf(html: str) -> bytes:
-    from weasyprint import HTML
-
-    return bytes(HTML(string=html).write_pdf())

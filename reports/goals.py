@@ -7,16 +7,20 @@ Exploitation images database (ICSE database) managed by INTERPOL by at least 10 
 import statistics
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
-from enum import StrEnum
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 ICSE_GROWTH_TARGET = Decimal(10)  # percent a year
 
 
-class CheckResult(StrEnum):
-    MET = "met"
-    NOT_MET = "not_met"
-    NO_PREVIOUS = "no_previous_year"
-    MISSING = "missing"
+class CheckResult(models.TextChoices):
+    """The outcome of a goal check: a code in the data (JSON, CSV), its label wherever people read."""
+
+    MET = "met", _("Met")
+    NOT_MET = "not_met", _("Not met")
+    NO_PREVIOUS = "no_previous_year", _("No year before to compare with")
+    MISSING = "missing", _("No figure reported")
 
 
 @dataclass(frozen=True)
@@ -49,12 +53,12 @@ def icse_growth(*, current: int | None, previous: int | None) -> GrowthCheck:
     return GrowthCheck(current, previous, growth, CheckResult.MET if met else CheckResult.NOT_MET)
 
 
-class Trend(StrEnum):
-    FASTER = "faster"
-    SLOWER = "slower"
-    UNCHANGED = "unchanged"
-    NO_PREVIOUS = "no_previous_year"
-    MISSING = "missing"
+class Trend(models.TextChoices):
+    FASTER = "faster", _("Faster")
+    SLOWER = "slower", _("Slower")
+    UNCHANGED = "unchanged", _("Unchanged")
+    NO_PREVIOUS = "no_previous_year", _("No year before to compare with")
+    MISSING = "missing", _("No figure reported")
 
 
 def takedown_trend(*, current: Decimal | None, previous: Decimal | None) -> Trend:

@@ -37,6 +37,32 @@ class CompiledReport(models.Model):
     )
     created_at = models.DateTimeField(auto_now_add=True)
     finished_at = models.DateTimeField(null=True, blank=True)
+    # A worker killed mid-compile leaves its report running and its task unacknowledged until the
+    # broker's visibility timeout (an hour); these let the recovery job notice it within a minute.
+    heartbeat_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        help_text="The running compile's last sign of life (its progress, or a beat every few seconds); "
+        "while it waits for a retry, the time the retry is due.",
+    )
+    attempts = models.PositiveSmallIntegerField(
+        default=0, help_text="Compiles started: a retry after an error, or a requeue after a worker died, is one more."
+    )
+    requeued_at = models.DateTimeField(
+        null=True, blank=True, help_text="When its compile was last found stalled (its worker gone) and requeued."
+    )
+    # Publication: the secretariat's deliberate act that makes a public edition the Alliance's
+    # report of its cycle. Nothing else is ever shown outside the secretariat; a withdrawal keeps
+    # the record (who, when, why) and another report of the cycle may then be published.
+    published_at = models.DateTimeField(null=True, blank=True, editable=False)
+    published_by = models.ForeignKey(
+        "accounts.User", on_delete=models.SET_NULL, null=True, blank=True, related_name="+", editable=False
+    )
+    withdrawn_at = models.DateTimeField(null=True, blank=True, editable=False)
+    withdrawn_by = models.ForeignKey(
+        "accounts.User", on_delete=models.SET_NULL, null=True, blank=True, related_name="+", editable=False
+    )
+    withdrawal_reason = models.TextField(blank=True, editable=False)
 
     class Meta:
         ordering = ["-created_at", "-pk"]
@@ -51,10 +77,25 @@ class CompiledReport(models.Model):
                 fields=["cycle", "edition", "data_version"],
                 condition=~models.Q(data_version=""),
             ),
+            # One published report per cycle at a time; only a finished public edition is published.
+            models.UniqueConstraint(
+                name="%(app_label)s_%(class)s_one_published_per_cycle",
+                fields=["cycle"],
+                condition=models.Q(published_at__isnull=False, withdrawn_at__isnull=True),
+            ),
+            models.CheckConstraint(
+                name="%(app_label)s_%(class)s_only_public_done_published",
+                condition=models.Q(published_at__isnull=True) | models.Q(edition="public", status="done"),
+            ),
         ]
 
     def __str__(self) -> str:
         return f"{self.cycle} — {self.get_edition_display()} ({self.get_status_display()})"
+
+    @property
+    def is_published(self) -> bool:
+        """Published and not withdrawn: the Alliance's report of its cycle, visible to everyone."""
+        return self.published_at is not None and self.withdrawn_at is None
 
     @property
     def built(self) -> "CompiledReport":
@@ -113,3 +154,24 @@ class CompletenessSummarySent(models.Model):
 
     def __str__(self) -> str:
         return f"Completeness summary, week of {self.week_of}"
+
+
+class PublicationNoticeSent(models.Model):
+    """The contacts were told of a publication: once per publication (a report published again
+    after a withdrawal is a new one), however often the notifying job runs."""
+
+    report = models.ForeignKey(CompiledReport, on_delete=models.CASCADE, related_name="+")
+    published_at = models.DateTimeField(help_text="The publication told of (the report's `published_at` then).")
+    recipients = models.PositiveIntegerField()
+    sent_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name_plural = "publication notices sent"
+        constraints = [
+            models.UniqueConstraint(
+                name="%(app_label)s_%(class)s_once_per_publication", fields=["report", "published_at"]
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"Publication of {self.report} on {self.published_at:%Y-%m-%d %H:%M}"

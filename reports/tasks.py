@@ -10,10 +10,15 @@ from commitments.models import ReportingCycle
 
 from .models import CompiledReport
 from .selectors import cycles_closed_without_final_report, cycles_open_on
-from .services import report_compile, report_fail, report_schedule
+from .services import (
+    MAX_ATTEMPTS,
+    report_await_retry,
+    report_compile,
+    report_fail,
+    report_recover_stalled,
+    report_schedule,
+)
 from .summary import completeness_summary_send
-
-MAX_ATTEMPTS = 3
 
 
 @shared_task(
@@ -30,10 +35,22 @@ def compile_report(self: Any, report_id: int) -> str:
     try:
         return report_compile(report=report).status
     except Exception as error:
-        if self.request.retries >= self.max_retries:
+        # Attempts are counted on the report, not only by this message: a compile requeued after
+        # its worker died comes back as a new message, its retries counted from zero again.
+        attempts = CompiledReport.objects.values_list("attempts", flat=True).get(pk=report_id)
+        if attempts >= MAX_ATTEMPTS or self.request.retries >= self.max_retries:
             report_fail(report_id=report_id, reason=f"{type(error).__name__}: {error}")
             raise
-        raise self.retry(exc=error, countdown=5 * (self.request.retries + 1)) from error
+        countdown = 5 * (self.request.retries + 1)
+        report_await_retry(report_id=report_id, seconds=countdown)
+        raise self.retry(exc=error, countdown=countdown) from error
+
+
+@shared_task(acks_late=True, reject_on_worker_lost=True)
+def recover_stalled_compiles() -> int:
+    """Every 15 s: requeue the compiles whose worker died, without waiting for the broker's
+    visibility timeout (an hour) to bring their task back."""
+    return report_recover_stalled()
 
 
 @shared_task(acks_late=True, reject_on_worker_lost=True)

@@ -106,7 +106,12 @@ def django_db_setup(django_db_setup: None, django_db_blocker: Any) -> None:
 
 
 # The migrations that put the jobs in the database schedule (as deployments have them).
-SCHEDULE_MIGRATIONS = ("commitments.migrations.0004_reminder_schedule", "reports.migrations.0005_report_schedules")
+SCHEDULE_MIGRATIONS = (
+    "commitments.migrations.0004_reminder_schedule",
+    "reports.migrations.0005_report_schedules",
+    "reports.migrations.0007_compile_heartbeat",
+    "jobs.migrations.0002_relay_schedule",
+)
 
 
 def restore_schedules() -> None:

@@ -22,7 +22,7 @@ from rest_framework.response import Response
 
 from accounts.models import User
 from commitments import permissions
-from commitments.dataversion import data_version
+from commitments.dataversion import data_version, known_version
 
 # Headers a cached answer is sent with again; the rest is added by the middleware.
 KEPT_HEADERS = ("Content-Type", "Content-Disposition", "Vary")
@@ -38,9 +38,9 @@ def viewer_scope(viewer: permissions.AnyUser) -> str:
     return "public"
 
 
-def answer_tag(request: Request) -> str:
+def answer_tag(request: Request, version: int) -> str:
     scope = viewer_scope(permissions.viewer_of(request))
-    parts = [str(data_version()), timezone.localdate().isoformat(), scope, request.get_full_path()]
+    parts = [str(version), timezone.localdate().isoformat(), scope, request.get_full_path()]
     parts.append(str(getattr(request, "accepted_media_type", "")))
     return hashlib.sha256("|".join(parts).encode()).hexdigest()[:32]
 
@@ -52,12 +52,15 @@ class VersionedAnswers:
     _answer_key: str | None = None
 
     def versioned(self, request: Request, build: Callable[[], HttpResponseBase]) -> HttpResponseBase:
-        tag = answer_tag(request)
+        version = known_version()
+        # While the cache cannot be reached, a tag of this answer alone (data_version() is then one
+        # of its call): nothing matches it and nothing is cached under it.
+        tag = answer_tag(request, data_version() if version is None else version)
         self._answer_tag = tag
         etag = f'"{tag}"'
         if etag in parse_etags(request.headers.get("If-None-Match", "")):
             return HttpResponseNotModified(headers={"ETag": etag})
-        if settings.ANSWER_CACHE:
+        if settings.ANSWER_CACHE and version is not None:
             key = f"api-answer:{tag}"
             hit = cache.get(key)
             if hit is not None:

@@ -15,6 +15,8 @@ from django.db.models import Prefetch, QuerySet
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
+from django.utils.http import parse_etags
+from django.utils.translation import gettext_lazy as _
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
@@ -26,6 +28,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from accounts.models import User
+from alliance.spreadsheets import safe_row
 from commitments import filtersets, permissions, selectors, services
 from commitments.models import (
     Commitment,
@@ -46,23 +49,87 @@ from .caching import VersionedAnswers
 
 class PreconditionFailed(exceptions.APIException):
     status_code = status.HTTP_412_PRECONDITION_FAILED
-    default_detail = "The object changed since you read it (stale If-Match); read it again."
+    default_detail = _("The object changed since you read it (stale If-Match); read it again.")
     default_code = "precondition_failed"
+
+
+class PreconditionRequired(exceptions.APIException):
+    status_code = status.HTTP_428_PRECONDITION_REQUIRED
+    default_detail = _(
+        "This change needs an If-Match header: GET the object first and send its ETag in If-Match, "
+        "so that a change someone made since you read it is never silently replaced."
+    )
+    default_code = "precondition_required"
 
 
 def etag(obj: Submission | ProgressUpdate) -> str:
     return f'"{obj._meta.model_name}-{obj.pk}-v{obj.version}"'
 
 
-def if_match_version(request: Request, obj: Submission | ProgressUpdate | None, kind: str) -> int | None:
-    """The version named by If-Match, or None without the header; 412 when it is not this object's."""
-    header = request.headers.get("If-Match")
-    if not header or header.strip() == "*":
-        return None
-    match = re.fullmatch(rf'\s*(?:W/)?"{kind}-(\d+)-v(\d+)"\s*', header)
-    if match is None or obj is None or int(match.group(1)) != obj.pk:
-        raise PreconditionFailed()
-    return int(match.group(2))
+def seen_version(request: Request, obj: Submission | ProgressUpdate | None) -> int:
+    """The version of `obj` the client read and now changes, from its If-Match (RFC 9110 section 13.2).
+
+    A write on an existing object must name the version it read: 428 without If-Match, or with
+    `If-Match: *` (which names none). 412 when no tag of If-Match is this object's (weak tags
+    never match: strong comparison), or when If-None-Match matches it (`*`: "only if it does not
+    exist yet"). Whether the version named is still the current one is checked by the service,
+    under its lock. For an object that does not exist yet (`obj` None) there is no version to
+    name: any If-Match is 412, and the write creates it from version 0."""
+    if_match = request.headers.get("If-Match", "").strip()
+    if obj is None:
+        if if_match:
+            raise PreconditionFailed(_("If-Match names a version, but this object does not exist yet."))
+        return 0
+    versions: list[int] = []
+    if if_match and if_match != "*":
+        pattern = re.compile(rf'"{obj._meta.model_name}-{obj.pk}-v(\d+)"')
+        versions = [int(m.group(1)) for tag in parse_etags(if_match) if (m := pattern.fullmatch(tag))]
+        if not versions:
+            raise PreconditionFailed()
+    if_none_match = request.headers.get("If-None-Match", "").strip()
+    if if_none_match == "*" or etag(obj) in {tag.removeprefix("W/") for tag in parse_etags(if_none_match)}:
+        raise PreconditionFailed(
+            _("If-None-Match matches this object, which exists already: to change it, send its ETag in If-Match.")
+        )
+    if if_match == "*":
+        raise PreconditionRequired(
+            _(
+                "If-Match: * does not say which version you read: GET the object first and send its ETag "
+                "in If-Match, so that a change someone made since you read it is never silently replaced."
+            )
+        )
+    if not versions:
+        raise PreconditionRequired()
+    return obj.version if obj.version in versions else versions[0]
+
+
+IF_MATCH = OpenApiParameter(
+    "If-Match",
+    OpenApiTypes.STR,
+    OpenApiParameter.HEADER,
+    required=True,
+    description=(
+        "The submission's `ETag` as you read it (GET). Without it: 428. Stale, weak (`W/`) or another "
+        "object's tag: 412, and nothing changes."
+    ),
+)
+UPDATE_PRECONDITIONS = [
+    OpenApiParameter(
+        "If-Match",
+        OpenApiTypes.STR,
+        OpenApiParameter.HEADER,
+        description=(
+            "The update's `ETag` as you read it (GET). Required to change an existing update (428 without "
+            "it); stale, weak (`W/`) or another object's tag: 412. Leave it out to create the update."
+        ),
+    ),
+    OpenApiParameter(
+        "If-None-Match",
+        OpenApiTypes.STR,
+        OpenApiParameter.HEADER,
+        description="`*`: create the update only if it does not exist yet (412 if it does).",
+    ),
+]
 
 
 def _user(request: Request) -> User:
@@ -120,6 +187,8 @@ class MemberCsvRenderer(BaseRenderer):
             targets = list(PolicyTarget.objects.order_by("number").values_list("code", flat=True))
             statuses = [choice.value for choice in Commitment.Status]
             writer = csv.writer(buffer)
+            # A machine table (codes, ISO dates), opened in spreadsheets all the same: names are text
+            # typed in the admin, which must never run there as a formula.
             writer.writerow(
                 ["iso_code", "name", "joined_on", "left_on", "is_eu_member", "commitments"]
                 + [f"target_{t}" for t in targets]
@@ -130,12 +199,14 @@ class MemberCsvRenderer(BaseRenderer):
                 status_ = row["status"]
                 cycle = status_["current_cycle"] or {}
                 writer.writerow(
-                    [row["iso_code"], row["name"], row["joined_on"], row["left_on"] or "", row["is_eu_member"]]
-                    + [status_["commitments"]["total"]]
-                    + [status_["commitments"]["by_target"][t] for t in targets]
-                    + [status_["commitments"]["by_status"][x] for x in statuses]
-                    + [status_["completion_percent"], cycle.get("name", ""), cycle.get("submission_status", "")]
-                    + [cycle.get("is_late", ""), status_["last_accepted_at"] or ""]
+                    safe_row(
+                        [row["iso_code"], row["name"], row["joined_on"], row["left_on"] or "", row["is_eu_member"]]
+                        + [status_["commitments"]["total"]]
+                        + [status_["commitments"]["by_target"][t] for t in targets]
+                        + [status_["commitments"]["by_status"][x] for x in statuses]
+                        + [status_["completion_percent"], cycle.get("name", ""), cycle.get("submission_status", "")]
+                        + [cycle.get("is_late", ""), status_["last_accepted_at"] or ""]
+                    )
                 )
         elif isinstance(data, dict) and "detail" in data:
             buffer.write(f"detail\n{data['detail']}\n")
@@ -290,8 +361,8 @@ class CommitmentViewSet(VersionedAnswers, viewsets.ReadOnlyModelViewSet[Commitme
 class SubmissionViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet[Submission]):
     """Submissions: contacts start, write and submit their country's; reviewers accept or return.
 
-    Writable objects carry an `ETag`; send it back in `If-Match` to refuse (412) a write on a
-    version you have not seen."""
+    Writable objects carry an `ETag`; a change of one must send it back in `If-Match` (428
+    without it), and is refused (412) on a version you have not seen."""
 
     serializer_class = s.SubmissionSerializer
     filterset_class = filtersets.SubmissionFilter
@@ -331,38 +402,30 @@ class SubmissionViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet[S
         )
         return self._show(submission, status.HTTP_201_CREATED)
 
-    @extend_schema(request=None, responses={200: s.SubmissionSerializer})
+    @extend_schema(request=None, responses={200: s.SubmissionSerializer}, parameters=[IF_MATCH])
     @action(detail=True, methods=["post"])
     def submit(self, request: Request, pk: str | None = None) -> Response:
         submission = self.get_object()
-        seen = if_match_version(request, submission, "submission")
-        if seen is not None and seen != submission.version:
-            raise PreconditionFailed()
-        return self._show(services.submission_submit(submission=submission, actor=_user(request)))
+        seen = seen_version(request, submission)
+        return self._show(services.submission_submit(submission=submission, actor=_user(request), seen_version=seen))
 
-    @extend_schema(request=None, responses={200: s.SubmissionSerializer})
+    @extend_schema(request=None, responses={200: s.SubmissionSerializer}, parameters=[IF_MATCH])
     @action(detail=True, methods=["post"])
     def accept(self, request: Request, pk: str | None = None) -> Response:
         submission = self.get_object()
-        seen = if_match_version(request, submission, "submission")
-        accepted = services.submission_accept(
-            submission=submission, actor=_user(request), seen_version=submission.version if seen is None else seen
-        )
-        return self._show(accepted)
+        seen = seen_version(request, submission)
+        return self._show(services.submission_accept(submission=submission, actor=_user(request), seen_version=seen))
 
-    @extend_schema(request=s.ReturnSerializer, responses={200: s.SubmissionSerializer})
+    @extend_schema(request=s.ReturnSerializer, responses={200: s.SubmissionSerializer}, parameters=[IF_MATCH])
     @action(detail=True, methods=["post"], url_path="return")
     def return_(self, request: Request, pk: str | None = None) -> Response:
         submission = self.get_object()
-        seen = if_match_version(request, submission, "submission")
         data = s.ReturnSerializer(data=request.data)
         data.is_valid(raise_exception=True)
+        seen = seen_version(request, submission)
         comments = {item["update_id"]: item["comment"] for item in data.validated_data["updates"]}
         returned = services.submission_return(
-            submission=submission,
-            actor=_user(request),
-            seen_version=submission.version if seen is None else seen,
-            comments=comments,
+            submission=submission, actor=_user(request), seen_version=seen, comments=comments
         )
         return self._show(returned)
 
@@ -424,8 +487,11 @@ class SubmissionViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet[S
         methods=["PUT", "PATCH"],
         request=s.ProgressUpdateInputSerializer,
         responses={200: s.ProgressUpdateSerializer, 201: s.ProgressUpdateSerializer},
-        parameters=[OpenApiParameter("If-Match", OpenApiTypes.STR, OpenApiParameter.HEADER)],
-        description="Change the update (201 when this creates it). Send the update's ETag in If-Match.",
+        parameters=UPDATE_PRECONDITIONS,
+        description=(
+            "Change the update: send its `ETag` in `If-Match` (428 without it). When the commitment has no "
+            "update yet, this creates it (201), with no `If-Match`."
+        ),
     )
     @action(
         detail=True,
@@ -450,8 +516,6 @@ class SubmissionViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet[S
             milestones = s.MilestoneInputSerializer(data=request.data.get("milestones"), many=True)
             if not milestones.is_valid():
                 raise exceptions.ValidationError({"milestones": milestones.errors})
-        version = if_match_version(request, update, "progressupdate")
-        if update is None and (version is not None or request.headers.get("If-Match", "").strip() == "*"):
-            raise PreconditionFailed()  # If-Match names a version of an update that does not exist
-        saved = self._save(submission, commitment, dict(data.validated_data), 0 if update is None else version)
+        version = seen_version(request, update)
+        saved = self._save(submission, commitment, dict(data.validated_data), version)
         return self._update_response(saved, status.HTTP_200_OK if update else status.HTTP_201_CREATED)

@@ -11,6 +11,9 @@ from datetime import date
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F, Q
+from django.utils import timezone
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 
 class SourceDocument(models.Model):
@@ -369,3 +372,100 @@ class SourceDiscrepancy(models.Model):
 
     def __str__(self) -> str:
         return self.subject
+
+
+class MembershipChange(models.Model):
+    """A change the secretariat records after the reference sources: a member leaving the
+    Alliance, or leaving the European Union, with the document that records it.
+
+    The reference data stops at its latest source (30 September 2014); what happened since is
+    recorded here, each change with its own source, and ends the period it names (the period's
+    `left_on` or `ended_on`). Made through `services.membership_change_record`, which checks these
+    rules (`clean()`) under a lock of the period; a recorded change is kept, not edited."""
+
+    class Kind(models.TextChoices):
+        LEFT_ALLIANCE = "left_alliance", _("Left the Alliance")
+        LEFT_EU = "left_eu", _("Left the European Union")
+
+    member_state = models.ForeignKey(
+        MemberState, on_delete=models.PROTECT, related_name="membership_changes", verbose_name=_("member state")
+    )
+    kind = models.CharField(_("change"), max_length=16, choices=Kind.choices)
+    ended_on = models.DateField(
+        _("ended on"), help_text=_("The day the membership ended: no longer a member that day.")
+    )
+    source_reference = models.CharField(
+        _("source document"),
+        max_length=300,
+        blank=True,
+        help_text=_("The document that records the change: its publisher, title or number, as it can be cited."),
+    )
+    source_url = models.URLField(_("source address (URL)"), max_length=500, blank=True)
+    source_published_on = models.DateField(_("source date"), help_text=_("When the source was published."))
+    excerpt = models.TextField(_("excerpt"), blank=True, help_text=_("Words of the source that state the change."))
+    note = models.TextField(_("note"), blank=True)
+    membership = models.OneToOneField(
+        Membership, on_delete=models.PROTECT, null=True, blank=True, editable=False, related_name="end"
+    )
+    eu_membership = models.OneToOneField(
+        EuMembership, on_delete=models.PROTECT, null=True, blank=True, editable=False, related_name="end"
+    )
+    recorded_by = models.ForeignKey(
+        "accounts.User", on_delete=models.SET_NULL, null=True, blank=True, editable=False, related_name="+"
+    )
+    recorded_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("membership change")
+        ordering = ["ended_on", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                name="%(app_label)s_%(class)s_source_named",
+                condition=~Q(source_reference="") | ~Q(source_url=""),
+                violation_error_message=_("Name the document that records the change."),
+            ),
+            # The period a change ends is of its kind: an Alliance membership, or an EU membership.
+            models.CheckConstraint(
+                name="%(app_label)s_%(class)s_ends_its_kind_of_period",
+                condition=(Q(kind="left_alliance") & Q(eu_membership__isnull=True))
+                | (Q(kind="left_eu") & Q(membership__isnull=True)),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.member_state}: {self.get_kind_display()} on {self.ended_on}"
+
+    def open_period(self) -> "Membership | EuMembership | None":
+        """The open period of the member state that this change would end."""
+        periods = (
+            self.member_state.memberships if self.kind == self.Kind.LEFT_ALLIANCE else self.member_state.eu_memberships
+        )
+        field = "left_on" if self.kind == self.Kind.LEFT_ALLIANCE else "ended_on"
+        return periods.filter(**{f"{field}__isnull": True}).first()
+
+    def clean(self) -> None:
+        errors: dict[str, str] = {}
+        if not self.source_reference.strip() and not self.source_url.strip():
+            errors["source_reference"] = gettext(
+                "Name the document that records the change: its reference, its address (URL), or both."
+            )
+        if self.source_published_on is not None and self.source_published_on > timezone.localdate():
+            errors["source_published_on"] = gettext(
+                "This date is in the future: give the date the source was published."
+            )
+        # A change already recorded ended its period; only a new one is checked against the periods.
+        if self.pk is None and self.member_state_id is not None and self.ended_on is not None and self.kind:
+            period = self.open_period()
+            started = period.joined_on if isinstance(period, Membership) else period.started_on if period else None
+            if period is None:
+                errors["member_state"] = (
+                    gettext("%(state)s has no Alliance membership to end.")
+                    if self.kind == self.Kind.LEFT_ALLIANCE
+                    else gettext("%(state)s has no EU membership to end.")
+                ) % {"state": self.member_state}
+            elif started is not None and self.ended_on < started:
+                errors["ended_on"] = gettext("A membership cannot end before it starts (%(started)s).") % {
+                    "started": f"{started:%d %B %Y}"
+                }
+        if errors:
+            raise ValidationError(errors)

@@ -239,8 +239,9 @@ def _load_members(
             summary,
             {"member_state": state, "joined_on": ref.LAUNCH_DATE if at_launch else ref.SECOND_CONFERENCE_DATE},
             {
+                # No `left_on`: the sources end no membership, and an end the secretariat recorded
+                # since (commitments.services.membership_change_record) is kept.
                 "joined_on_basis": m.DateBasis.EXACT if at_launch else m.DateBasis.NO_LATER_THAN,
-                "left_on": None,
                 **_fact(sources, joined),
             },
         )
@@ -266,7 +267,7 @@ def _load_members(
                     "started_on_basis": (
                         m.DateBasis.BEFORE_RECORDS if member.eu_at_launch else m.DateBasis.NO_LATER_THAN
                     ),
-                    "ended_on": None,
+                    # No `ended_on`, as for the memberships: a recorded EU exit is kept.
                     **_fact(sources, eu),
                 },
             )

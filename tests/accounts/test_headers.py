@@ -1,59 +1,32 @@
 """Real responses of the application served by gunicorn with production settings."""
 
 import http.client
-import os
 import re
-import socket
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from http.cookies import SimpleCookie
 
 import pytest
 from django.contrib.auth.hashers import PBKDF2PasswordHasher
 
 from tests.factories import UserFactory
-from tests.processes import ROOT
+from tests.processes import gunicorn as served_by_gunicorn
 from tests.worker import database_url_of_tests
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
+@contextmanager
+def gunicorn(**overrides: str) -> Iterator[int]:
+    with served_by_gunicorn(database_url_of_tests(), **overrides) as served:
+        yield served.port
 
 
 @pytest.fixture
 def production_server(alliance: None) -> Iterator[int]:
-    port = free_port()
-    env = {
-        **os.environ,
-        "DEBUG": "false",
-        "DATABASE_URL": database_url_of_tests(),
-        "ALLOWED_HOSTS": "127.0.0.1",
-        "SECURE_SSL_REDIRECT": "true",
-        "BEHIND_TLS_PROXY": "true",
-    }
-    server = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "alliance.wsgi", "--bind", f"127.0.0.1:{port}", "--workers", "1"],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=1):
-                break
-        except OSError:
-            time.sleep(0.2)
-    yield port
-    server.terminate()
-    server.wait(timeout=20)
+    """Behind one TLS proxy of ours, which says the request came over HTTPS."""
+    with gunicorn(TRUSTED_PROXIES="1") as port:
+        yield port
 
 
 def request(port: int, method: str, path: str, *, https: bool = True, body: str | None = None, headers=None):

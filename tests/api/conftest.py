@@ -2,8 +2,9 @@ from typing import Any
 
 import pytest
 from django.test import Client
+from django.utils import timezone
 
-from accounts.models import User
+from accounts.models import ApiKey, User
 from accounts.services import api_key_issue
 
 
@@ -16,8 +17,15 @@ class ApiClient(Client):
         super().__init__(**defaults)
 
 
-def key_for(user: User, *, read_only: bool = False) -> str:
-    return api_key_issue(user=user, actor=None, name="tests", read_only=read_only)[1]
+def key_for(user: User, *, read_only: bool = False, name: str = "tests") -> str:
+    """A reading key, or the key with the most the person's role allows (a review key as its owner
+    creates it, just after giving the second factor)."""
+    if read_only:
+        return api_key_issue(user=user, actor=None, name=name, scope=ApiKey.Scope.READ)[1]
+    scope = ApiKey.scopes_for(user)[-1]
+    if scope == ApiKey.Scope.REVIEW:
+        return api_key_issue(user=user, actor=user, name=name, scope=scope, second_factor_at=timezone.now())[1]
+    return api_key_issue(user=user, actor=None, name=name, scope=scope)[1]
 
 
 @pytest.fixture

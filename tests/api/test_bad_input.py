@@ -13,9 +13,9 @@ from django.conf import settings
 from django.test import Client
 
 from accounts.models import User
-from accounts.services import api_key_issue
 from commitments.models import Commitment, MemberState, PolicyTarget, ProgressUpdate, Submission
 from commitments.services import progress_update_save
+from tests.api.conftest import key_for
 
 V1 = "/api/v1"
 
@@ -59,6 +59,12 @@ class Api:
     def get(self, path: str, **kwargs: Any) -> Any:
         return self.request("GET", path, **kwargs)
 
+    def if_match(self, path: str) -> dict[str, str]:
+        """Read the object, as a client does before changing it: the If-Match header to send."""
+        read = self.get(path)
+        assert read.status_code == 200, read.content[:500]
+        return {"If-Match": read["ETag"]}
+
 
 def assert_json_error(response: Any, status: int | set[int], field: str | None = None) -> dict[str, Any]:
     """The response is the documented JSON error: the status, a `detail`, and `errors[field]`."""
@@ -90,12 +96,12 @@ def anonymous(client: Client, alliance: None) -> Api:
 
 @pytest.fixture
 def french(client: Client, contact: User) -> Api:
-    return Api(client, api_key_issue(user=contact, actor=None, name="bad input")[1])
+    return Api(client, key_for(contact, name="bad input"))
 
 
 @pytest.fixture
 def reviewing(client: Client, reviewer: User) -> Api:
-    return Api(client, api_key_issue(user=reviewer, actor=None, name="bad input")[1])
+    return Api(client, key_for(reviewer, name="bad input"))
 
 
 @pytest.fixture
@@ -136,8 +142,9 @@ MALFORMED = {
 
 @pytest.mark.parametrize("raw", MALFORMED.values(), ids=MALFORMED.keys())
 def test_malformed_json_is_400(french: Api, update: ProgressUpdate, raw: str | bytes) -> None:
+    headers = french.if_match(update_url(update))
     before = stored(update)
-    assert_json_error(french.request("PATCH", update_url(update), raw=raw), 400)
+    assert_json_error(french.request("PATCH", update_url(update), raw=raw, headers=headers), 400)
     assert_json_error(french.request("POST", f"{V1}/submissions/", raw=raw), 400)
     assert stored(update) == before
 
@@ -152,9 +159,10 @@ NESTED = {
 
 @pytest.mark.parametrize("raw", NESTED.values(), ids=NESTED.keys())
 def test_deeply_nested_json_is_400_not_500(french: Api, update: ProgressUpdate, raw: str) -> None:
+    headers = french.if_match(update_url(update))
     before = stored(update)
     assert_json_error(french.request("POST", f"{V1}/submissions/", raw=raw), 400)
-    assert_json_error(french.request("PATCH", update_url(update), raw=raw), 400)
+    assert_json_error(french.request("PATCH", update_url(update), raw=raw, headers=headers), 400)
     assert stored(update) == before
 
 
@@ -171,22 +179,26 @@ WRONG_TYPES = {
 
 @pytest.mark.parametrize(("content_type", "raw"), WRONG_TYPES.values(), ids=WRONG_TYPES.keys())
 def test_wrong_content_type_is_415(french: Api, update: ProgressUpdate, content_type: str, raw: str) -> None:
+    headers = french.if_match(update_url(update))
     before = stored(update)
-    assert_json_error(french.request("PATCH", update_url(update), raw=raw, content_type=content_type), 415)
+    patch = french.request("PATCH", update_url(update), raw=raw, content_type=content_type, headers=headers)
+    assert_json_error(patch, 415)
     assert_json_error(french.request("POST", f"{V1}/submissions/", raw=raw, content_type=content_type), 415)
     assert stored(update) == before
 
 
 def test_oversized_body_is_413_json(french: Api, anonymous: Api, update: ProgressUpdate) -> None:
+    headers = french.if_match(update_url(update))
     before = stored(update)
     narrative = "x" * (settings.DATA_UPLOAD_MAX_MEMORY_SIZE + 1)
-    assert_json_error(french.request("PATCH", update_url(update), {"narrative": narrative}), 413)
+    assert_json_error(french.request("PATCH", update_url(update), {"narrative": narrative}, headers=headers), 413)
     assert_json_error(french.request("POST", f"{V1}/submissions/", {"cycle": 1, "padding": narrative}), 413)
     assert_json_error(anonymous.request("POST", f"{V1}/submissions/", raw=narrative, content_type="text/plain"), 413)
     form = f"narrative={narrative}"
-    assert_json_error(
-        french.request("PATCH", update_url(update), raw=form, content_type="application/x-www-form-urlencoded"), 413
+    form_patch = french.request(
+        "PATCH", update_url(update), raw=form, content_type="application/x-www-form-urlencoded", headers=headers
     )
+    assert_json_error(form_patch, 413)
     assert stored(update) == before
 
 
@@ -409,8 +421,9 @@ INVALID_UPDATES = [
 def test_invalid_update_is_400_naming_the_field(
     french: Api, update: ProgressUpdate, method: str, field: str, body: Any
 ) -> None:
+    headers = french.if_match(update_url(update))
     before = stored(update)
-    assert_json_error(french.request(method, update_url(update), body), 400, field)
+    assert_json_error(french.request(method, update_url(update), body, headers=headers), 400, field)
     assert stored(update) == before
 
 
@@ -466,15 +479,21 @@ def test_invalid_new_submission_is_400_naming_the_field(french: Api, alliance: N
 def test_invalid_return_is_400_naming_the_field(
     reviewing: Api, update: ProgressUpdate, field: str, body: dict[str, Any]
 ) -> None:
+    headers = reviewing.if_match(f"{V1}/submissions/{update.submission_id}/")
     before = stored(update)
     path = f"{V1}/submissions/{update.submission_id}/return/"
-    assert_json_error(reviewing.request("POST", path, body), 400, field)
+    assert_json_error(reviewing.request("POST", path, body, headers=headers), 400, field)
     assert stored(update) == before
 
 
 def test_a_valid_write_still_works(french: Api, update: ProgressUpdate) -> None:
     """The control: the same client and address accept a correct body."""
-    response = french.request("PATCH", update_url(update), {"narrative": "Ahead of plan.", "completion_percent": 60})
+    response = french.request(
+        "PATCH",
+        update_url(update),
+        {"narrative": "Ahead of plan.", "completion_percent": 60},
+        headers=french.if_match(update_url(update)),
+    )
     assert response.status_code == 200, response.content[:500]
     assert response.json()["narrative"] == "Ahead of plan."
     assert ProgressUpdate.objects.get(pk=update.pk).completion_percent == 60

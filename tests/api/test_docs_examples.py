@@ -21,8 +21,8 @@ from pathlib import Path
 import pytest
 
 from accounts.models import ApiKey, User
-from accounts.services import api_key_issue
 from commitments.models import Commitment, ReportingCycle
+from tests.api.conftest import key_for
 from tests.processes import ROOT
 from tests.worker import database_url_of_tests
 
@@ -143,7 +143,7 @@ def test_the_guide_has_runnable_examples_with_their_output() -> None:
 def test_every_example_of_the_guide_runs_and_prints_what_it_says(
     server: str, contact: User, cycle: ReportingCycle, french_commitments: list[Commitment]
 ) -> None:
-    key = api_key_issue(user=contact, actor=None, name="docs/api.md")[1]
+    key = key_for(contact, name="docs/api.md")
     env = {
         **{k: v for k, v in os.environ.items() if not k.startswith(("PYTEST", "DJANGO_SETTINGS_MODULE"))},
         "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}",
@@ -158,7 +158,7 @@ def test_every_example_of_the_guide_runs_and_prints_what_it_says(
         if example.output is not None:
             assert matches(example.output, result.stdout), f"{report}\n--- the guide says it prints\n{example.output}"
         if "issue_api_key" in example.code:
-            # The command prints the new key, which works and is read-only.
+            # The command prints the new key, which works and only reads.
             issued = result.stdout.strip().splitlines()[-1]
             assert re.fullmatch(r"[0-9a-f]{8}\.[A-Za-z0-9_-]{43}", issued), report
-            assert ApiKey.objects.get(prefix=issued.split(".")[0]).read_only
+            assert ApiKey.objects.get(prefix=issued.split(".")[0]).scope == ApiKey.Scope.READ

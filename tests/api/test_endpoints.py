@@ -151,10 +151,10 @@ def codes_of(page: dict) -> set[str]:  # type: ignore[type-arg]
 
 
 def test_issue_api_key_command(contact: User, capsys: pytest.CaptureFixture[str]) -> None:
-    call_command("issue_api_key", contact.email, "--read-only")
+    call_command("issue_api_key", contact.email, "--scope", "read")
     raw = capsys.readouterr().out.strip()
     key = ApiKey.objects.get(user=contact)
-    assert key.read_only
+    assert key.scope == ApiKey.Scope.READ
     assert raw.startswith(key.prefix)
     assert raw not in key.digest
     assert ApiClient(raw).get("/api/v1/members/FR/").status_code == 200

@@ -18,14 +18,14 @@ def test_the_secretariat_issues_a_key_in_the_browser_shown_once(secretariat_admi
     browser.force_login(secretariat_admin)
     response = browser.post(
         "/admin/accounts/apikey/add/",
-        {"user": contact.pk, "name": "National dashboard", "read_only": "on"},
+        {"user": contact.pk, "name": "National dashboard", "scope": "read"},
         follow=True,
     )
     assert response.status_code == 200
     shown = re.search(r"The new key is ([0-9a-f]{8}\.[\w-]+)", response.content.decode())
     assert shown is not None
     key = ApiKey.objects.get(user=contact)
-    assert key.read_only
+    assert key.scope == ApiKey.Scope.READ
     assert shown.group(1) not in key.digest
     assert ApiClient(shown.group(1)).get("/api/v1/members/FR/").status_code == 200
     # Not shown again.

@@ -2,13 +2,18 @@
 
 The data: France's draft (two updates, and a pledge of this cycle with no update yet), Germany's
 accepted submission with one public, one members-level and one secretariat-only update, a German
-pledge made before the tracker with no update, a second open cycle nobody has started, and three
-compiled reports (public and done, secretariat edition, public but still queued).
+pledge made before the tracker with no update, a second open cycle nobody has started, and five
+compiled reports (public and done but a draft, secretariat edition, public but still queued, a
+published public edition, and a final public edition not yet published).
 
 The table MATRIX says, for each request and each role, the expected status and, for reads, the
 rows the role sees (named as in `World`). Every route of `alliance.api_router` must appear in the
 table, so a new endpoint cannot be silently left out. Refused writes must leave the workflow
 tables exactly as they were; allowed writes must change them.
+
+A write on an existing versioned object (a progress update, a submission's submit, accept or
+return) is made as a careful client makes it: read the object first and send its ETag in
+If-Match, when the role may read it. The same write without If-Match is 428, changing nothing.
 """
 
 import csv
@@ -28,7 +33,6 @@ from django.urls import resolve
 from django.utils import timezone
 
 from accounts.models import User
-from accounts.services import api_key_issue
 from alliance import api_router
 from commitments import selectors, services
 from commitments.models import (
@@ -44,6 +48,7 @@ from commitments.models import (
     SubmissionSnapshot,
 )
 from reports.models import CompiledReport
+from tests.api.conftest import key_for
 from tests.factories import CommitmentFactory, ReportingCycleFactory
 
 # --- Roles ---------------------------------------------------------------------------------
@@ -156,6 +161,11 @@ def world(
     r_public = CompiledReport.objects.create(cycle=cycle, edition=CompiledReport.Edition.PUBLIC, **done)
     r_secretariat = CompiledReport.objects.create(cycle=cycle, edition=CompiledReport.Edition.SECRETARIAT, **done)
     r_queued = CompiledReport.objects.create(cycle=cycle, edition=CompiledReport.Edition.PUBLIC)
+    final = {**done, "edition": CompiledReport.Edition.PUBLIC, "is_final": True}
+    r_published = CompiledReport.objects.create(
+        cycle=cycle, **final, published_at=timezone.now(), published_by=secretariat_admin
+    )
+    r_final = CompiledReport.objects.create(cycle=cycle, **final)
 
     result = World()
     result.ids = {
@@ -179,14 +189,16 @@ def world(
         "r_public": r_public.pk,
         "r_secretariat": r_secretariat.pk,
         "r_queued": r_queued.pk,
+        "r_published": r_published.pk,
+        "r_final": r_final.pk,
     }
     result.users = {FR: contact, DE: foreign_contact, REVIEWER: reviewer, ADMIN: secretariat_admin}
     keys = {
-        READ_ONLY: api_key_issue(user=reviewer, actor=None, name="matrix", read_only=True)[1],
-        FR: api_key_issue(user=contact, actor=None, name="matrix")[1],
-        DE: api_key_issue(user=foreign_contact, actor=None, name="matrix")[1],
-        REVIEWER: api_key_issue(user=reviewer, actor=None, name="matrix")[1],
-        ADMIN: api_key_issue(user=secretariat_admin, actor=None, name="matrix")[1],
+        READ_ONLY: key_for(reviewer, read_only=True, name="matrix"),
+        FR: key_for(contact, name="matrix"),
+        DE: key_for(foreign_contact, name="matrix"),
+        REVIEWER: key_for(reviewer, name="matrix"),
+        ADMIN: key_for(secretariat_admin, name="matrix"),
     }
     result.headers = {ANON: {}, **{role: {"authorization": f"Token {key}"} for role, key in keys.items()}}
     # The sanity of the data the table relies on.
@@ -290,6 +302,9 @@ class Call:
     shown: str | None = None  # which SHOWN function names the rows of a read
     prepare: str | None = None  # a PREPARE step run before the request
     csv: bool = False
+    # A write on an existing versioned object: the path the client reads first, sending the ETag
+    # it got (if it may read it) in If-Match, as every such write must (428 without).
+    if_match: str | None = None
 
 
 # An expectation: a status (or set of statuses), or for a read (status, the rows shown).
@@ -577,7 +592,13 @@ MATRIX: dict[str, tuple[Call, dict[str, Expected]]] = {
         },
     ),
     "put update of FR draft": (
-        Call("submission-update-detail", "PUT", f"{V1}/submissions/{{s_fr}}/updates/{{c_fr1}}/", body=UPDATE_BODY),
+        Call(
+            "submission-update-detail",
+            "PUT",
+            f"{V1}/submissions/{{s_fr}}/updates/{{c_fr1}}/",
+            body=UPDATE_BODY,
+            if_match=f"{V1}/submissions/{{s_fr}}/updates/{{c_fr1}}/",
+        ),
         FRENCH_EDIT,
     ),
     "put new update of FR draft": (
@@ -590,6 +611,7 @@ MATRIX: dict[str, tuple[Call, dict[str, Expected]]] = {
             "PATCH",
             f"{V1}/submissions/{{s_fr}}/updates/{{c_fr2}}/",
             body={"narrative": "Revised."},
+            if_match=f"{V1}/submissions/{{s_fr}}/updates/{{c_fr2}}/",
         ),
         FRENCH_EDIT,
     ),
@@ -599,6 +621,7 @@ MATRIX: dict[str, tuple[Call, dict[str, Expected]]] = {
             "PATCH",
             f"{V1}/submissions/{{s_de}}/updates/{{c_de_pub}}/",
             body={"narrative": "Changed."},
+            if_match=f"{V1}/submissions/{{s_de}}/updates/{{c_de_pub}}/",
         ),
         CHANGE_GERMAN,
     ),
@@ -608,20 +631,39 @@ MATRIX: dict[str, tuple[Call, dict[str, Expected]]] = {
             "PATCH",
             f"{V1}/submissions/{{s_de}}/updates/{{c_de_sec}}/",
             body={"narrative": "Changed."},
+            if_match=f"{V1}/submissions/{{s_de}}/updates/{{c_de_sec}}/",
         ),
         CHANGE_GERMAN,
     ),
     # The workflow.
     "submit FR": (
-        Call("submission-submit", "POST", f"{V1}/submissions/{{s_fr}}/submit/", prepare="french draft complete"),
+        Call(
+            "submission-submit",
+            "POST",
+            f"{V1}/submissions/{{s_fr}}/submit/",
+            prepare="french draft complete",
+            if_match=f"{V1}/submissions/{{s_fr}}/",
+        ),
         FRENCH_EDIT,
     ),
-    "submit DE": (Call("submission-submit", "POST", f"{V1}/submissions/{{s_de}}/submit/"), CHANGE_GERMAN),
+    "submit DE": (
+        Call("submission-submit", "POST", f"{V1}/submissions/{{s_de}}/submit/", if_match=f"{V1}/submissions/{{s_de}}/"),
+        CHANGE_GERMAN,
+    ),
     "accept FR": (
-        Call("submission-accept", "POST", f"{V1}/submissions/{{s_fr}}/accept/", prepare="french draft submitted"),
+        Call(
+            "submission-accept",
+            "POST",
+            f"{V1}/submissions/{{s_fr}}/accept/",
+            prepare="french draft submitted",
+            if_match=f"{V1}/submissions/{{s_fr}}/",
+        ),
         REVIEW_FRENCH,
     ),
-    "accept DE": (Call("submission-accept", "POST", f"{V1}/submissions/{{s_de}}/accept/"), REVIEW_GERMAN),
+    "accept DE": (
+        Call("submission-accept", "POST", f"{V1}/submissions/{{s_de}}/accept/", if_match=f"{V1}/submissions/{{s_de}}/"),
+        REVIEW_GERMAN,
+    ),
     "return FR": (
         Call(
             "submission-return-",
@@ -629,6 +671,7 @@ MATRIX: dict[str, tuple[Call, dict[str, Expected]]] = {
             f"{V1}/submissions/{{s_fr}}/return/",
             body={"updates": [{"update_id": "{u_fr1}", "comment": "Give the figures."}]},
             prepare="french draft submitted",
+            if_match=f"{V1}/submissions/{{s_fr}}/",
         ),
         REVIEW_FRENCH,
     ),
@@ -638,24 +681,37 @@ MATRIX: dict[str, tuple[Call, dict[str, Expected]]] = {
             "POST",
             f"{V1}/submissions/{{s_de}}/return/",
             body={"updates": [{"update_id": "{u_de_pub}", "comment": "Give the figures."}]},
+            if_match=f"{V1}/submissions/{{s_de}}/",
         ),
         REVIEW_GERMAN,
     ),
-    # Compiled reports: the public edition once done; the secretariat sees all.
+    # Compiled reports: the published report for everyone; the secretariat sees all, drafts included.
     "reports list": (
         Call("report-list", "GET", f"{V1}/reports/", shown="reports"),
         {
-            ANON: (200, rows("r_public")),
-            READ_ONLY: (200, rows("r_public")),
-            FR: (200, rows("r_public")),
-            DE: (200, rows("r_public")),
-            REVIEWER: (200, rows("r_public", "r_secretariat", "r_queued")),
-            ADMIN: (200, rows("r_public", "r_secretariat", "r_queued")),
+            ANON: (200, rows("r_published")),
+            READ_ONLY: (200, rows("r_published")),
+            FR: (200, rows("r_published")),
+            DE: (200, rows("r_published")),
+            REVIEWER: (200, rows("r_public", "r_secretariat", "r_queued", "r_published", "r_final")),
+            ADMIN: (200, rows("r_public", "r_secretariat", "r_queued", "r_published", "r_final")),
         },
     ),
-    "public report": (
+    "published report": (
+        Call("report-detail", "GET", f"{V1}/reports/{{r_published}}/", shown="reports"),
+        same_for_all((200, rows("r_published"))),
+    ),
+    # A public edition, done but never published: a draft, which only the secretariat sees.
+    "draft public report": (
         Call("report-detail", "GET", f"{V1}/reports/{{r_public}}/", shown="reports"),
-        same_for_all((200, rows("r_public"))),
+        {
+            ANON: 404,
+            READ_ONLY: 404,
+            FR: 404,
+            DE: 404,
+            REVIEWER: (200, rows("r_public")),
+            ADMIN: (200, rows("r_public")),
+        },
     ),
     "secretariat report": (
         Call("report-detail", "GET", f"{V1}/reports/{{r_secretariat}}/", shown="reports"),
@@ -684,6 +740,15 @@ MATRIX: dict[str, tuple[Call, dict[str, Expected]]] = {
         # answered with the queued compile.
         Call("report-list", "POST", f"{V1}/reports/", body={"cycle": "{cycle}", "edition": "secretariat"}),
         {ANON: 401, READ_ONLY: 403, FR: 403, DE: 403, REVIEWER: 202, ADMIN: 202},
+    ),
+    # The final edition replaces the published one (with the reason a replacement needs).
+    "publish a report": (
+        Call("report-publish", "POST", f"{V1}/reports/{{r_final}}/publish/", body={"reason": "Late reports added."}),
+        {**REFUSED_WRITER, FR: 404, DE: 404, REVIEWER: 200, ADMIN: 200},
+    ),
+    "withdraw a report": (
+        Call("report-withdraw", "POST", f"{V1}/reports/{{r_published}}/withdraw/", body={"reason": "A wrong figure."}),
+        {**REFUSED_WRITER, FR: 403, DE: 403, REVIEWER: 200, ADMIN: 200},
     ),
     # The reports of the data above were never compiled, so no one finds a file to download.
     "download a report file": (
@@ -771,10 +836,15 @@ def test_matrix(client: Client, world: World, case: str, role: str) -> None:
     # Each test its own address, so that the anonymous rate limit (shared in Redis) never answers.
     address = f"10.{random.randrange(256)}.{random.randrange(256)}.{random.randrange(1, 255)}"  # noqa: S311
     client.raise_request_exception = False  # a crash is a 500 answer, reported as a wrong status
+    headers = dict(world.headers[role])
+    if call.if_match:
+        read = client.get(world.fill(call.if_match), headers=headers, REMOTE_ADDR=address)
+        if read.status_code == 200:
+            headers["If-Match"] = read["ETag"]
     before = snapshot()
 
     response = client.generic(
-        call.method, path, body, content_type="application/json", headers=world.headers[role], REMOTE_ADDR=address
+        call.method, path, body, content_type="application/json", headers=headers, REMOTE_ADDR=address
     )
 
     shown = response.content.decode(errors="replace")[:1000]
@@ -810,3 +880,37 @@ def test_matrix(client: Client, world: World, case: str, role: str) -> None:
             assert not changes, f"{request}: refused ({response.status_code}) but changed {changes}"
         else:
             assert changes, f"{request}: answered {response.status_code} but changed nothing"
+
+
+def _allowed(expected: Expected) -> bool:
+    return all(200 <= status < 300 for status in _statuses(expected)[0])
+
+
+CONDITIONAL_CASES = [
+    pytest.param(case, role, id=f"{case}-{role}")
+    for case, (call, expected) in MATRIX.items()
+    if call.if_match
+    for role in ROLES
+    if _allowed(expected[role])
+]
+
+
+@pytest.mark.parametrize(("case", "role"), CONDITIONAL_CASES)
+def test_an_allowed_write_without_if_match_is_428_and_changes_nothing(
+    client: Client, world: World, case: str, role: str
+) -> None:
+    call, _ = MATRIX[case]
+    if call.prepare:
+        PREPARE[call.prepare](world)
+    path = world.fill(call.path)
+    body = "" if call.body is None else json.dumps(world.resolve_body(call.body))
+    address = f"10.{random.randrange(256)}.{random.randrange(256)}.{random.randrange(1, 255)}"  # noqa: S311
+    before = snapshot()
+
+    response = client.generic(
+        call.method, path, body, content_type="application/json", headers=world.headers[role], REMOTE_ADDR=address
+    )
+
+    assert response.status_code == 428, f"{role} {call.method} {path}: {response.content[:500]!r}"
+    assert "If-Match" in response.json()["detail"]
+    assert not changed_tables(before, snapshot())

@@ -25,10 +25,10 @@ from hypothesis import HealthCheck, settings
 from schemathesis import checks
 
 from accounts.models import User
-from accounts.services import api_key_issue
 from alliance.wsgi import application
 from commitments import services
 from commitments.models import Commitment, MemberState, PolicyTarget, Submission
+from tests.api.conftest import key_for
 from tests.conftest import fill_all
 from tests.factories import CommitmentFactory
 
@@ -100,7 +100,7 @@ def api_client(request: pytest.FixtureRequest, contact: User, draft: Submission,
     if request.param == "anonymous":
         report, headers = german_report, {}
     else:
-        key = api_key_issue(user=contact, actor=None, name="schemathesis")[1]
+        key = key_for(contact, name="schemathesis")
         report, headers = draft, {"Authorization": f"Token {key}"}
     commitment = Commitment.objects.filter(member_state=report.member_state).order_by("pk").first()
     assert commitment is not None

@@ -12,6 +12,13 @@ def post(client: ApiClient, url: str, body: object, **headers: str):
     return client.post(url, json.dumps(body), content_type="application/json", headers=headers)
 
 
+def etag_of(client: ApiClient, url: str) -> str:
+    """The ETag a client gets reading the object: what it sends back in If-Match to change it."""
+    read = client.get(url)
+    assert read.status_code == 200, read.content
+    return str(read["ETag"])
+
+
 def test_a_contact_reports_through_the_api(contact_api: ApiClient, cycle, french_commitments, reviewer: User) -> None:
     created = post(contact_api, "/api/v1/submissions/", {"cycle": cycle.pk})
     assert created.status_code == 201
@@ -51,10 +58,12 @@ def test_a_contact_reports_through_the_api(contact_api: ApiClient, cycle, french
     assert stale.status_code == 412
     assert ProgressUpdate.objects.get(pk=read.json()["id"]).completion_percent == 60
 
-    submitted = post(contact_api, f"{base}/submit/", {})
+    submitted = post(contact_api, f"{base}/submit/", {}, **{"If-Match": etag_of(contact_api, f"{base}/")})
     assert submitted.status_code == 200
     assert submitted.json()["status"] == "submitted"
-    locked = contact_api.patch(url, json.dumps({"narrative": "late"}), content_type="application/json")
+    locked = contact_api.patch(
+        url, json.dumps({"narrative": "late"}), content_type="application/json", headers={"If-Match": changed["ETag"]}
+    )
     assert locked.status_code == 409
 
     reviewer_api = ApiClient(key_for(reviewer))
@@ -75,7 +84,8 @@ def test_a_contact_reports_through_the_api(contact_api: ApiClient, cycle, french
 def test_incomplete_submission_is_a_conflict_naming_what_is_missing(
     contact_api: ApiClient, draft: Submission, french_commitments
 ) -> None:
-    response = post(contact_api, f"/api/v1/submissions/{draft.pk}/submit/", {})
+    url = f"/api/v1/submissions/{draft.pk}/"
+    response = post(contact_api, f"{url}submit/", {}, **{"If-Match": etag_of(contact_api, url)})
     assert response.status_code == 409
     assert set(response.json()["missing_commitments"]) == {c.pk for c in french_commitments}
 

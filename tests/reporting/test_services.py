@@ -285,3 +285,18 @@ def test_history_reads_in_words(draft: Submission, contact: User, french_commitm
     assert ("Status", "—", "On track") in change_rows(created)
     assert ("Completion (%)", "—", "10") in change_rows(created)
     assert change_rows(attached) == [("Evidence files", "—", "report.pdf")]
+
+
+def test_a_submit_of_a_version_no_longer_current_is_refused_under_the_lock(draft: Submission, contact: User) -> None:
+    from tests.conftest import fill_all
+
+    fill_all(draft, contact)
+    draft.refresh_from_db()
+    seen = draft.version
+    fill_all(draft, contact, narrative="Changed by a colleague after the read.")
+    with pytest.raises(services.StaleReview):
+        services.submission_submit(submission=draft, actor=contact, seen_version=seen)
+    draft.refresh_from_db()
+    assert draft.status == Submission.Status.DRAFT
+    submitted = services.submission_submit(submission=draft, actor=contact, seen_version=draft.version)
+    assert submitted.status == Submission.Status.SUBMITTED

@@ -159,7 +159,7 @@ def test_the_public_edition_says_a_submitted_report_awaits_review(alliance: None
     assert data["overview"]["completeness"]["not_submitted"] == data["overview"]["members"] - 2
     done = report_compile(report=report_request(cycle=cycle, edition="public", actor=reviewer))
     html = done.files.get(format="html").file.read().decode()
-    assert "awaiting review" in html
+    assert "Report: Awaiting review." in html  # in words (`reports.labels`), not the code
 
 
 @pytest.fixture

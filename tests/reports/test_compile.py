@@ -109,8 +109,8 @@ def test_the_pdf_and_the_spreadsheet_open_with_the_expected_content(
     book = load_workbook(io.BytesIO(done.files.get(format="xlsx").file.read()))
     assert book.sheetnames == ["Overview", "Commitments", "Goal checks"]
     commitments = list(book["Commitments"].iter_rows(values_only=True))
-    assert commitments[0][0] == "member"
-    assert [row[0] for row in commitments[1:]] == ["FR", "FR"]
+    assert commitments[0][:2] == ("Member state", "ISO code")
+    assert [row[1] for row in commitments[1:]] == ["FR", "FR"]
     assert len(list(book["Goal checks"].iter_rows())) == 1 + 54
 
 

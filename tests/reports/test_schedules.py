@@ -24,6 +24,7 @@ def test_the_report_jobs_are_in_the_schedule_and_the_secretariat_can_change_them
         "reports.tasks.compile_open_cycles",
         "reports.tasks.compile_closed_cycles",
         "reports.tasks.send_completeness_summary",
+        "reports.tasks.recover_stalled_compiles",
     }
     for name in tasks:
         assert name in app.tasks  # each schedule names a task the worker knows

@@ -14,7 +14,14 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("user", help="The email address of the account the key acts for.")
-        parser.add_argument("--read-only", action="store_true", help="The key reads published data only.")
+        parser.add_argument(
+            "--scope",
+            choices=["read", "report"],
+            default="read",
+            help="read: published data only (the default); report: a contact's key that writes its "
+            "country's reports. Review keys are created by their owner on the account page, with the "
+            "second factor.",
+        )
         parser.add_argument("--name", default="command line", help="What the key is for.")
         parser.add_argument("--expires-in-days", type=int, default=None, help="Days until the key expires.")
 
@@ -28,9 +35,9 @@ class Command(BaseCommand):
         expires = timezone.now() + timedelta(days=days) if days else None
         try:
             key, raw = api_key_issue(
-                user=user, actor=None, name=options["name"], read_only=options["read_only"], expires_at=expires
+                user=user, actor=None, name=options["name"], scope=options["scope"], expires_at=expires
             )
         except ValidationError as error:
             raise CommandError("; ".join(error.messages)) from error
-        self.stderr.write(f"Issued key {key.prefix}… for {user.email}{' (read-only)' if key.read_only else ''}.")
+        self.stderr.write(f"Issued key {key.prefix}… for {user.email} ({key.scope}, until {key.expires_at:%Y-%m-%d}).")
         self.stdout.write(raw)

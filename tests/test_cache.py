@@ -1,0 +1,112 @@
+"""The Redis cache fails soft (alliance.cache): unreachable, it answers misses at once, and what it
+missed meanwhile is deleted from it when it is back, so that nothing stale is read afterwards."""
+
+import time
+from collections.abc import Iterator
+
+import pytest
+from django.conf import LazySettings
+from django.core.cache import caches
+
+from alliance.cache import FailSoftRedisCache, cache_status, forget_stale_keys
+from commitments import dataversion
+from jobs.models import StaleCacheKey
+from tests.redis_server import RedisServer, hung_server
+
+
+def fail_soft(location: str, **options: object) -> FailSoftRedisCache:
+    return FailSoftRedisCache(
+        location,
+        {"KEY_PREFIX": "cache-test", "OPTIONS": {"socket_connect_timeout": 0.2, "socket_timeout": 0.2, **options}},
+    )
+
+
+@pytest.fixture
+def redis_server() -> Iterator[RedisServer]:
+    server = RedisServer()
+    yield server
+    server.close()
+
+
+@pytest.fixture
+def hung() -> Iterator[str]:
+    with hung_server() as url:
+        yield url
+
+
+def test_a_hung_redis_costs_one_short_timeout_then_nothing(db: None, hung: str) -> None:
+    cache = fail_soft(hung, retry_seconds=60)
+    started = time.monotonic()
+    assert cache.get("anything", "default") == "default"
+    first = time.monotonic() - started
+    assert first < 1  # redis-py alone would wait 5 s
+    started = time.monotonic()
+    for _ in range(100):
+        assert cache.get("anything") is None
+        cache.set("written", 1)
+        assert cache.add("added", 1) is False
+        assert cache.delete("deleted") is False
+        with pytest.raises(ValueError, match="not reachable"):
+            cache.incr("counter")
+    assert time.monotonic() - started < 0.2  # the breaker: no more waiting until the retry time
+    noted = set(StaleCacheKey.objects.values_list("key", flat=True))
+    assert noted == {cache.make_key(key) for key in ("written", "added", "deleted", "counter")}
+
+
+def test_what_redis_missed_while_away_is_deleted_when_it_is_back(db: None, redis_server: RedisServer) -> None:
+    cache = fail_soft(redis_server.url, retry_seconds=0)
+    cache.set("session", "signed in")
+    cache.set("profile", "before")
+    cache.set("untouched", "kept")
+    redis_server.stop(keep=True)
+
+    assert cache.delete("session") is False  # a sign-out, say: kept in PostgreSQL only
+    cache.set("profile", "during")
+    assert cache.get("profile") is None
+    assert cache_status() == "ok"  # the tests' own cache, which is up
+    redis_server.start()
+    assert redis_server.client().exists(cache.make_key("session"))  # Redis kept what it had
+
+    assert cache.get("session") is None  # not signed in again
+    assert cache.get("profile") is None  # not the value from before the outage
+    assert cache.get("untouched") == "kept"  # and no more than that was forgotten
+    assert not redis_server.client().exists(cache.make_key("session"), cache.make_key("profile"))
+    assert not StaleCacheKey.objects.exists()
+
+
+def test_the_relay_deletes_what_other_processes_missed(db: None) -> None:
+    """A process that never saw an outage has nothing to recover from: the relay job deletes the
+    keys other processes noted in PostgreSQL."""
+    cache = caches["default"]
+    assert isinstance(cache, FailSoftRedisCache)
+    cache.set("seen-elsewhere", "stale")
+    StaleCacheKey.objects.create(key=cache.make_key("seen-elsewhere"))
+    assert forget_stale_keys() == 1
+    assert cache.get("seen-elsewhere") is None
+    assert not StaleCacheKey.objects.exists()
+
+
+def test_no_answer_cached_before_a_missed_bump_is_served_when_redis_is_back(
+    db: None, redis_server: RedisServer, settings: LazySettings
+) -> None:
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "alliance.cache.FailSoftRedisCache",
+            "LOCATION": redis_server.url,
+            "OPTIONS": {"socket_connect_timeout": 0.2, "socket_timeout": 0.2, "retry_seconds": 0},
+        }
+    }
+    before = dataversion.data_version()
+    assert dataversion.cached("answer", build=lambda: "old") == "old"
+    assert dataversion.cached("answer", build=lambda: "rebuilt") == "old"
+    redis_server.stop(keep=True)
+
+    dataversion.bump_now()  # a write committed while Redis is away: the bump cannot reach it
+    during = {dataversion.data_version() for _ in range(3)}
+    assert before not in during
+    assert len(during) == 3  # a version per call: nothing matches it, nothing is cached under it
+    assert dataversion.cached("answer", build=lambda: "new") == "new"
+    redis_server.start()
+
+    assert dataversion.data_version() != before
+    assert dataversion.cached("answer", build=lambda: "newer") == "newer"
