@@ -8,6 +8,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
+from django.utils import timezone
 
 from accounts.models import User
 from commitments import services
@@ -147,6 +148,9 @@ def test_downloads_follow_the_edition(
     secret = report_compile(report=report_request(cycle=submitted.cycle, edition="secretariat", actor=reviewer))
     public = report_compile(report=report_request(cycle=submitted.cycle, edition="public", actor=reviewer))
     anonymous = ApiClient()
+    assert anonymous.get("/api/v1/reports/").json()["results"] == []  # nothing published yet
+    # Published as the publish step does it (its rules are tested in test_publication.py).
+    CompiledReport.objects.filter(pk=public.pk).update(published_at=timezone.now())
     listed = anonymous.get("/api/v1/reports/").json()
     assert [r["id"] for r in listed["results"]] == [public.pk]
     link = next(f["url"] for f in listed["results"][0]["files"] if f["format"] == "csv")
