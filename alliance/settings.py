@@ -225,10 +225,14 @@ STORAGES = {
     # Compiled reports: each file written under a temporary name and renamed into place.
     "reports": {"BACKEND": "reports.storage.ReportStorage"},
     "staticfiles": {
+        # Hashed names from a manifest in production, each file also stored compressed for
+        # WhiteNoise unless STATIC_COMPRESS is off (the tests: compressing costs half a minute).
         "BACKEND": (
             "django.contrib.staticfiles.storage.StaticFilesStorage"
             if DEBUG
             else "whitenoise.storage.CompressedManifestStaticFilesStorage"
+            if env.bool("STATIC_COMPRESS", default=True)
+            else "django.contrib.staticfiles.storage.ManifestStaticFilesStorage"
         )
     },
 }

@@ -21,7 +21,6 @@ from tests.conftest import TEST_TOTP_KEY, current_code
 VIEWPORTS: dict[str, ViewportSize] = {
     "390": {"width": 390, "height": 844},
     "320": {"width": 320, "height": 640},
-    "1280": {"width": 1280, "height": 900},
 }
 
 
