@@ -75,6 +75,8 @@ class ApiKeyForm(forms.Form):
     days = forms.IntegerField(
         label=_("Valid for (days)"),
         min_value=1,
+        # Bounded here too, so that an absurd number is a form error, not an overflow.
+        max_value=settings.API_KEY_MAX_DAYS,
         help_text=_("The key stops working after this many days."),
     )
     code = forms.CharField(

@@ -123,6 +123,9 @@ def test_a_contact_cannot_choose_a_scope_beyond_their_role(contact: User) -> Non
     refused = browser.post("/accounts/api-keys/", {"name": "x", "scope": "review", "days": "10"})
     assert refused.status_code == 400
     assert 'id="id_scope_error"' in refused.content.decode()
+    absurd = browser.post("/accounts/api-keys/", {"name": "x", "scope": "read", "days": "1000000000000"})
+    assert absurd.status_code == 400
+    assert 'id="id_days_error"' in absurd.content.decode()
     assert not ApiKey.objects.exists()
 
 
