@@ -5,7 +5,7 @@ import io
 from datetime import date
 
 import pytest
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
 
 from accounts.models import ApiKey, User
 from commitments import services
@@ -160,6 +160,8 @@ def test_issue_api_key_command(contact: User, capsys: pytest.CaptureFixture[str]
     assert ApiClient(raw).get("/api/v1/members/FR/").status_code == 200
     with pytest.raises(Exception, match="No account"):
         call_command("issue_api_key", "nobody@example.org")
+    with pytest.raises(CommandError, match="between 1 and"):
+        call_command("issue_api_key", contact.email, "--expires-in-days", "100000000000")
 
 
 def test_revoked_and_expired_keys_are_refused(contact: User) -> None:

@@ -1,6 +1,7 @@
 from datetime import timedelta
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import timezone
@@ -30,8 +31,8 @@ class Command(BaseCommand):
         if user is None:
             raise CommandError(f"No account with the email address {options['user']!r}.")
         days = options["expires_in_days"]
-        if days is not None and days < 1:
-            raise CommandError("--expires-in-days must be at least 1.")
+        if days is not None and not 1 <= days <= settings.API_KEY_MAX_DAYS:
+            raise CommandError(f"--expires-in-days must be between 1 and {settings.API_KEY_MAX_DAYS}.")
         expires = timezone.now() + timedelta(days=days) if days else None
         try:
             key, raw = api_key_issue(
