@@ -11,7 +11,9 @@ the time and memory a report compile takes, written to bench/results.md.
    a constant JSON answer through the same middleware and DRF classes (bench/urls.py).
 4. The SQL queries of one request to each endpoint, counted in-process, cache off and on.
 5. At each scale, the latest cycle's report compiled by a real Celery worker (secretariat and
-   public editions): the seconds of each step and the worker's peak memory.
+   public editions): the seconds of each step and the worker's peak memory. At the first scale
+   this comes before the load, and the public edition is published, so that the public pages
+   (dashboard, map, member page, the published report) show a published cycle.
 """
 
 import argparse
@@ -340,7 +342,7 @@ class Bench:
             DEBUG="false",
             SECRET_KEY=self.secret,
             ALLOWED_HOSTS="127.0.0.1",
-            BEHIND_TLS_PROXY="true",
+            TRUSTED_PROXIES="1",  # wrk plays the TLS proxy: X-Forwarded-Proto and -For
             DATABASE_URL=f"{self.options.postgres}/{database_name(scale)}",
             REDIS_URL=self.options.redis,
             CELERY_TASK_DEFAULT_QUEUE=self.queue,
@@ -524,6 +526,8 @@ ENDPOINTS = (
     Endpoint("public-dashboard", "public dashboard", "/alliance/"),
     Endpoint("public-map", "public world map", "/alliance/map/"),
     Endpoint("public-member", "public member page FR", "/alliance/members/FR/"),
+    Endpoint("public-reports", "public list of published reports", "/alliance/reports/"),
+    Endpoint("public-report", "public page of the published report", "/alliance/reports/{published}/"),
 )
 
 
@@ -554,12 +558,16 @@ def _check(target: Target, status: int, answer: Mapping[str, str], expected: int
     raise BenchError(f"{where} answered {status}; expected {expected}")
 
 
-def prepare(endpoint: Endpoint, ports: tuple[int, int], cookies: Mapping[str, str]) -> Target:
-    """Check the endpoint's answer with one request; for a conditional one, get its ETag first."""
+def prepare(
+    endpoint: Endpoint, ports: tuple[int, int], cookies: Mapping[str, str], values: Mapping[str, object]
+) -> Target:
+    """Check the endpoint's answer with one request; for a conditional one, get its ETag first.
+    `values` fill the path's placeholders (the published report's number)."""
     headers = dict(PROXY_HEADERS)
     if endpoint.viewer != "anonymous":
         headers["Cookie"] = cookies[endpoint.viewer]
-    target = Target(endpoint, ports[1] if endpoint.cold else ports[0], endpoint.path, headers, 200)
+    path = endpoint.path.format_map(values)
+    target = Target(endpoint, ports[1] if endpoint.cold else ports[0], path, headers, 200)
     status, answer = fetch(target.port, target.path, headers)
     if status == 404 and endpoint.fallback:
         target.note = f"{endpoint.path} answered 404: {endpoint.fallback} measured instead"
@@ -614,7 +622,7 @@ class Load:
     load_average: tuple[float, float]
 
 
-def load_endpoints(bench: Bench, scale: int, cookies: Mapping[str, str]) -> Load:
+def load_endpoints(bench: Bench, scale: int, cookies: Mapping[str, str], published: int) -> Load:
     """Serve the scale's database with gunicorn, cached and not, and load every endpoint."""
     options = bench.options
     ports = (options.port, options.port + 1)
@@ -632,7 +640,8 @@ def load_endpoints(bench: Bench, scale: int, cookies: Mapping[str, str]) -> Load
             env = bench.environment(scale, cache=cache)
             servers[name] = stack.enter_context(started(command, env, log, partial(_answers, port), what))
 
-        targets = [prepare(endpoint, ports, cookies) for endpoint in ENDPOINTS]
+        values = {"published": published}
+        targets = [prepare(endpoint, ports, cookies, values) for endpoint in ENDPOINTS]
         loaded = [target for target in targets if not target.skipped]
         print(f"Warming up {len(loaded)} endpoints...", flush=True)
         for target in loaded:
@@ -703,6 +712,7 @@ class Compile:
     timings: dict[str, float]
     peak_mb: float
     from_timestamps: bool  # the report kept no timings: total = finished - created
+    report_id: int
 
 
 def compile_report(bench: Bench, scale: int, edition: str, reviewer: "User") -> Compile:
@@ -739,7 +749,17 @@ def compile_report(bench: Bench, scale: int, edition: str, reviewer: "User") -> 
     from_timestamps = not timings
     if from_timestamps and report.finished_at is not None:
         timings = {"total": (report.finished_at - report.created_at).total_seconds()}
-    return Compile(scale, edition, cycle.name, timings, peak, from_timestamps)
+    return Compile(scale, edition, cycle.name, timings, peak, from_timestamps, report.pk)
+
+
+def publish(compiled: Sequence[Compile], reviewer: "User") -> int:
+    """Publish the public edition among `compiled`, as the secretariat does; its number."""
+    from reports.models import CompiledReport
+    from reports.publication import report_publish
+
+    public = next(item for item in compiled if item.edition == "public")
+    report = report_publish(report=CompiledReport.objects.get(pk=public.report_id), actor=reviewer)
+    return report.pk
 
 
 # --- The machine -----------------------------------------------------------------------------
@@ -1108,12 +1128,15 @@ def run(options: Options) -> Results:
             use_database(scale)
             count_data(data[-1])
             contact, reviewer = bench_people()
+            compiled = [compile_report(bench, scale, edition, reviewer) for edition in EDITIONS]
+            compiles += compiled
             if scale == first:
+                # The public pages show what is published: the public edition just compiled.
+                published = publish(compiled, reviewer)
                 machine = machine_facts(bench)
                 cookies = {"contact": session_cookie(contact), "secretariat": session_cookie(reviewer)}
-                load = load_endpoints(bench, scale, cookies)
+                load = load_endpoints(bench, scale, cookies, published)
                 queries = count_queries(load.targets)
-            compiles += [compile_report(bench, scale, edition, reviewer) for edition in EDITIONS]
     assert load is not None
     return Results(machine=machine, options=options, data=data, load=load, queries=queries, compiles=compiles)
 
