@@ -17,7 +17,7 @@ REVIEWER_PERMISSIONS = frozenset(
     }
 )
 # Secretariat administrators manage everything in these apps (cycles, member states, accounts).
-ADMIN_APPS = frozenset({"accounts", "commitments", "reports", "django_celery_beat"})
+ADMIN_APPS = frozenset({"accounts", "commitments", "reports", "webhooks", "django_celery_beat"})
 
 
 class RoleBackend:

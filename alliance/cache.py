@@ -115,6 +115,10 @@ def _forget_missed(client: Redis, outage: _Outage) -> int:
     return len(keys)
 
 
+def _glob_escaped(text: str) -> str:
+    return re.sub(r"([*?\[\]\\])", r"\\\1", text)
+
+
 class FailSoftRedisCacheClient(RedisCacheClient):
     """Django's Redis client whose operations answer as misses while Redis is unreachable."""
 
@@ -246,8 +250,25 @@ class FailSoftRedisCacheClient(RedisCacheClient):
         self._write(keys, None, partial(super().delete_many, keys))
 
     def clear(self) -> bool:
+        raise NotImplementedError("FailSoftRedisCache.clear deletes its own keys: see delete_matching.")
+
+    def delete_matching(self, pattern: str) -> bool:
+        """Delete the keys matching a Redis glob pattern, a batch at a time (SCAN, never KEYS)."""
+
+        def delete() -> bool:
+            client = self.get_client(write=True)
+            batch: list[Any] = []
+            for key in client.scan_iter(match=pattern, count=1000):
+                batch.append(key)
+                if len(batch) == 1000:
+                    client.delete(*batch)
+                    batch.clear()
+            if batch:
+                client.delete(*batch)
+            return True
+
         # Nothing to note: a missed clear cannot be made up key by key. Logged by the breaker.
-        return self._read(False, super().clear)
+        return self._read(False, delete)
 
 
 class FailSoftRedisCache(RedisCache):
@@ -259,6 +280,12 @@ class FailSoftRedisCache(RedisCache):
     def __init__(self, server: str | list[str], params: dict[str, Any]) -> None:
         super().__init__(server, params)
         self._class = FailSoftRedisCacheClient
+
+    def clear(self) -> None:
+        """Delete this cache's entries only (those under its KEY_PREFIX), not the whole Redis
+        database as Django's RedisCache does: other deployments and test runs sharing the
+        database keep theirs."""
+        self.client.delete_matching(_glob_escaped(self.key_prefix) + ":*")
 
     @property
     def client(self) -> FailSoftRedisCacheClient:

@@ -75,6 +75,7 @@ INSTALLED_APPS = [
     "reports",
     "public",
     "jobs",
+    "webhooks",
     "bench",
 ]
 
@@ -336,6 +337,19 @@ if REPORT_HEARTBEAT_STALE_SECONDS < 2 * REPORT_HEARTBEAT_SECONDS:
 REMINDER_DAYS_BEFORE = env.int("REMINDER_DAYS_BEFORE", default=14)
 REMINDER_OVERDUE_EVERY_DAYS = env.int("REMINDER_OVERDUE_EVERY_DAYS", default=7)
 REMINDER_OVERDUE_STOP_DAYS = env.int("REMINDER_OVERDUE_STOP_DAYS", default=90)
+# Webhooks (webhooks/): an attempt waits WEBHOOK_TIMEOUT seconds at most; a failed one is tried again
+# after WEBHOOK_RETRY_BASE_SECONDS, doubling each time, up to WEBHOOK_MAX_ATTEMPTS attempts in all
+# (30 s and 6: the last about 16 minutes after the first). Private, loopback and reserved addresses
+# are refused, so that an endpoint cannot reach into the hosting network, unless
+# WEBHOOK_ALLOW_PRIVATE_TARGETS (on by default only with DEBUG).
+WEBHOOK_TIMEOUT = env.float("WEBHOOK_TIMEOUT", default=10)
+WEBHOOK_MAX_ATTEMPTS = env.int("WEBHOOK_MAX_ATTEMPTS", default=6)
+WEBHOOK_RETRY_BASE_SECONDS = env.float("WEBHOOK_RETRY_BASE_SECONDS", default=30)
+WEBHOOK_ALLOW_PRIVATE_TARGETS = env.bool("WEBHOOK_ALLOW_PRIVATE_TARGETS", default=DEBUG)
+if WEBHOOK_MAX_ATTEMPTS < 1 or WEBHOOK_RETRY_BASE_SECONDS <= 0 or WEBHOOK_TIMEOUT <= 0:
+    raise ImproperlyConfigured(
+        "WEBHOOK_MAX_ATTEMPTS must be at least 1, WEBHOOK_RETRY_BASE_SECONDS and WEBHOOK_TIMEOUT above 0."
+    )
 
 # --- Email ----------------------------------------------------------------------------------
 # One URL, e.g. smtp+tls://user:password@mail.example.org:587; the console by default.

@@ -19,6 +19,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import User
+from webhooks.services import submission_event_record
 
 from . import permissions, selectors
 from .history import changed, field_values, record, record_edit
@@ -306,6 +307,7 @@ def submission_submit(*, submission: Submission, actor: User, seen_version: int 
         changes={"status": [previous_status, locked.status], "round": [locked.round - 1, locked.round]},
     )
     _notify(locked, "submitted")
+    submission_event_record(submission=locked, event="submission.submitted")
     return locked
 
 
@@ -392,6 +394,7 @@ def submission_accept(*, submission: Submission, actor: User, seen_version: int)
         changes={"status": [Submission.Status.SUBMITTED, locked.status]},
     )
     _notify(locked, "accepted")
+    submission_event_record(submission=locked, event="submission.accepted")
     return locked
 
 

@@ -38,6 +38,7 @@ from commitments.history import record
 from commitments.models import ReportingCycle
 from commitments.selectors import member_states_on
 from commitments.services import WorkflowError
+from webhooks.services import report_event_record
 
 from .models import CompiledReport, PublicationNoticeSent
 from .permissions import can_publish
@@ -142,6 +143,7 @@ def report_publish(
     record(actor=actor, action="published", subject=locked, changes=changes)
     dataversion.data_changed()
     _notify_published(locked, request)
+    report_event_record(report=locked, event="report.published")
     return locked
 
 

@@ -56,13 +56,24 @@ class VerifiedClient(Client):
 WORKER_FIXTURES = {"celery_worker_factory", "celery_beat_factory"}
 
 
+# Files of the fuzz tier (generated requests by the thousand) and of the slow tier (generated data
+# at scale, concurrent writers): `make test-fast` leaves them out.
+FUZZ_FILES = {"test_schemathesis.py"}
+SLOW_FILES = {"test_scale.py", "test_concurrency.py"}
+
+
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """The tiers by what a test needs: Chromium (tests/browser) or real Celery processes."""
+    """The tiers by what a test needs: Chromium (tests/browser), real Celery processes, fuzzing,
+    or time."""
     for item in items:
         if "/tests/browser/" in str(item.path):
             item.add_marker(pytest.mark.browser)
         if WORKER_FIXTURES & set(getattr(item, "fixturenames", ())):
             item.add_marker(pytest.mark.worker)
+        if item.path.name in FUZZ_FILES:
+            item.add_marker(pytest.mark.fuzz)
+        if item.path.name in SLOW_FILES:
+            item.add_marker(pytest.mark.slow)
 
 
 @pytest.fixture
@@ -111,6 +122,7 @@ SCHEDULE_MIGRATIONS = (
     "reports.migrations.0005_report_schedules",
     "reports.migrations.0007_compile_heartbeat",
     "jobs.migrations.0002_relay_schedule",
+    "webhooks.migrations.0002_resume_schedule",
 )
 
 

@@ -24,3 +24,15 @@ os.environ.setdefault("CELERY_TASK_DEFAULT_QUEUE", f"tests-{os.getpid()}")
 # ...and its own cache entries (the data version, cached API answers).
 os.environ.setdefault("CACHE_KEY_PREFIX", f"tests-{os.getpid()}")
 os.environ.setdefault("MEDIA_ROOT", tempfile.mkdtemp(prefix="alliance-media-"))
+
+# Under pytest-xdist (`make test` runs two processes) each worker inherits the values above from
+# the main process: it gets a queue, cache entries and folders of its own (pytest-django gives
+# it a database of its own, test_…_gw0).
+WORKER = os.environ.get("PYTEST_XDIST_WORKER")
+if WORKER:
+    for name in ("CELERY_TASK_DEFAULT_QUEUE", "CACHE_KEY_PREFIX"):
+        os.environ[name] = f"{os.environ[name]}-{WORKER}"
+    for name in ("STATIC_ROOT", "MEDIA_ROOT"):
+        folder = os.path.join(os.environ[name], WORKER)
+        os.makedirs(folder, exist_ok=True)
+        os.environ[name] = folder

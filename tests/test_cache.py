@@ -110,3 +110,23 @@ def test_no_answer_cached_before_a_missed_bump_is_served_when_redis_is_back(
 
     assert dataversion.data_version() != before
     assert dataversion.cached("answer", build=lambda: "newer") == "newer"
+
+
+def test_clearing_the_cache_leaves_other_prefixes_alone(redis_server: RedisServer) -> None:
+    """Deployments and test runs sharing a Redis database each clear only their own entries
+    (Django's RedisCache would flush the whole database)."""
+    ours = fail_soft(redis_server.url)
+    theirs = FailSoftRedisCache(redis_server.url, {"KEY_PREFIX": "other-site"})
+    starred = FailSoftRedisCache(redis_server.url, {"KEY_PREFIX": "cache-*"})
+    for number in range(2500):  # more than one batch of the scan
+        ours.set(f"ours-{number}", number)
+    theirs.set("theirs", 1)
+    starred.set("starred", 1)
+    ours.clear()
+    assert ours.get("ours-0") is None
+    assert ours.get("ours-2499") is None
+    assert theirs.get("theirs") == 1
+    assert starred.get("starred") == 1
+    starred.clear()
+    assert starred.get("starred") is None
+    assert theirs.get("theirs") == 1
