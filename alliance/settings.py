@@ -297,6 +297,10 @@ else:
         "visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=3600),
         "unacked_restore_interval": env.int("CELERY_RESTORE_INTERVAL", default=10),
         "unacked_restore_throttle": 1,
+        # Deployments (or test runs) sharing one Redis keep their broker keys apart: kombu's record
+        # of unacknowledged tasks is one per database, so another's worker with a shorter
+        # visibility timeout would otherwise hand this one's running tasks to a second worker.
+        "global_keyprefix": env.str("CELERY_BROKER_KEY_PREFIX", default=""),
         # Without these, a publish to a Redis that accepts connections but no longer answers waits
         # for ever (kombu's default), and beat or a worker with it.
         "socket_connect_timeout": env.float("CELERY_BROKER_CONNECT_TIMEOUT", default=2),

@@ -21,8 +21,10 @@ os.environ.setdefault("STATIC_ROOT", tempfile.mkdtemp(prefix="alliance-static-")
 os.environ.setdefault("STATIC_COMPRESS", "false")
 # Each test run has its own queue, so that its worker never takes another run's tasks.
 os.environ.setdefault("CELERY_TASK_DEFAULT_QUEUE", f"tests-{os.getpid()}")
-# ...and its own cache entries (the data version, cached API answers).
+# ...and its own cache entries (the data version, cached API answers), and broker keys (kombu's
+# record of unacknowledged tasks, which another run's worker would otherwise restore).
 os.environ.setdefault("CACHE_KEY_PREFIX", f"tests-{os.getpid()}")
+os.environ.setdefault("CELERY_BROKER_KEY_PREFIX", f"tests-{os.getpid()}:")
 os.environ.setdefault("MEDIA_ROOT", tempfile.mkdtemp(prefix="alliance-media-"))
 
 # Under pytest-xdist (`make test` runs two processes) each worker inherits the values above from
@@ -32,6 +34,7 @@ WORKER = os.environ.get("PYTEST_XDIST_WORKER")
 if WORKER:
     for name in ("CELERY_TASK_DEFAULT_QUEUE", "CACHE_KEY_PREFIX"):
         os.environ[name] = f"{os.environ[name]}-{WORKER}"
+    os.environ["CELERY_BROKER_KEY_PREFIX"] = f"{os.environ['CELERY_BROKER_KEY_PREFIX']}{WORKER}:"
     for name in ("STATIC_ROOT", "MEDIA_ROOT"):
         folder = os.path.join(os.environ[name], WORKER)
         os.makedirs(folder, exist_ok=True)

@@ -1,5 +1,6 @@
-"""Scale: at a generated scale of 20 (1,080 member states, their commitments and twelve cycles of
-reporting), every list endpoint and page runs the same number of queries as at scale 1."""
+"""Scale: at a generated scale of 4 (216 member states, their commitments and twelve cycles of
+reporting), every list endpoint and page runs the same number of queries as at scale 1. Any query
+made per row would show at four times the rows as at twenty (make bench loads scale 20)."""
 
 from collections.abc import Callable
 from typing import Any
@@ -96,13 +97,13 @@ def generate_and_analyze(*, scale: int) -> None:
 
 
 @pytest.mark.timeout(900)
-def test_every_list_and_page_runs_the_same_queries_at_scale_20_as_at_scale_1(reviewer: User, settings) -> None:
+def test_every_list_and_page_runs_the_same_queries_at_scale_4_as_at_scale_1(reviewer: User, settings) -> None:
     settings.ANSWER_CACHE = False  # count the queries of computing the answers
     generate_and_analyze(scale=1)
     assert MemberState.objects.count() >= 54
     at_1 = query_counts(clients_for(reviewer))
-    generate_and_analyze(scale=20)
-    assert MemberState.objects.filter(iso_code__regex=r"^[A-Z]{2}[0-9]{2}$").count() == 19 * 54
-    at_20 = query_counts(clients_for(reviewer))
-    assert at_20 == at_1, {name: (at_1[name], at_20[name]) for name in at_1 if at_1[name] != at_20[name]}
+    generate_and_analyze(scale=4)
+    assert MemberState.objects.filter(iso_code__regex=r"^[A-Z]{2}[0-9]{2}$").count() == 3 * 54
+    at_4 = query_counts(clients_for(reviewer))
+    assert at_4 == at_1, {name: (at_1[name], at_4[name]) for name in at_1 if at_1[name] != at_4[name]}
     assert max(at_1.values()) <= 25, at_1
