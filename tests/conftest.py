@@ -1,7 +1,10 @@
 import importlib
+import os
+import tempfile
 import time
 from collections.abc import Callable, Iterator
 from datetime import timedelta
+from pathlib import Path
 from typing import Any, TypeVar
 
 import pytest
@@ -110,10 +113,72 @@ def _collected_static_files() -> None:
 
 
 @pytest.fixture(scope="session")
-def django_db_setup(django_db_setup: None, django_db_blocker: Any) -> None:
-    """Load the reference data once into the test database, as `make run` and deployments do."""
+def django_db_setup(
+    request: pytest.FixtureRequest,
+    django_test_environment: None,
+    django_db_blocker: Any,
+    django_db_modify_db_settings: None,
+    testrun_uid: str,
+) -> Iterator[None]:
+    """The test database, migrated, with the reference data loaded once, as `make run` and
+    deployments have it. Under pytest-xdist the first process builds it as a template and each
+    process takes a copy (CREATE DATABASE … TEMPLATE): one migration per run, not one per process."""
+    from django.test.utils import setup_databases, teardown_databases
+
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
     with django_db_blocker.unblock():
-        load_reference_data()
+        if worker is None:
+            config = setup_databases(verbosity=0, interactive=False)
+            load_reference_data()
+        else:
+            config = _copy_of_the_template(testrun_uid)
+    yield
+    with django_db_blocker.unblock():
+        teardown_databases(config, verbosity=0)
+        if worker is not None:
+            _drop_template(testrun_uid)
+
+
+def _template_name(run: str) -> str:
+    return f"test_alliance_template_{run[:16]}"
+
+
+def _copy_of_the_template(run: str) -> list[tuple[Any, str, bool]]:
+    """This process's database: a copy of the run's template, which the first process to get here
+    builds (the others wait on a file lock)."""
+    import fcntl
+
+    from django.conf import settings
+    from django.db import connection
+    from django.test.utils import setup_databases
+
+    own = connection.settings_dict["TEST"]["NAME"] or f"test_{connection.settings_dict['NAME']}"
+    template = _template_name(run)
+    lock = Path(tempfile.gettempdir()) / f"alliance-tests-{run}.lock"
+    with lock.open("a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        if not lock.with_suffix(".built").exists():
+            connection.settings_dict["TEST"]["NAME"] = template
+            ((_, original, _),) = setup_databases(verbosity=0, interactive=False, serialized_aliases=[])
+            load_reference_data()
+            connection.close()
+            settings.DATABASES["default"]["NAME"] = connection.settings_dict["NAME"] = original
+            lock.with_suffix(".built").touch()
+        original = connection.settings_dict["NAME"]
+        connection.settings_dict["TEST"]["NAME"] = own
+        with connection._nodb_cursor() as cursor:
+            cursor.execute(f'DROP DATABASE IF EXISTS "{own}"')
+            cursor.execute(f'CREATE DATABASE "{own}" TEMPLATE "{template}"')
+    settings.DATABASES["default"]["NAME"] = connection.settings_dict["NAME"] = own
+    return [(connection, original, True)]
+
+
+def _drop_template(run: str) -> None:
+    """The first process to finish drops the template (the others took their copy long before)."""
+    from django.db import connection
+
+    with connection._nodb_cursor() as cursor:
+        cursor.execute(f'DROP DATABASE IF EXISTS "{_template_name(run)}"')
 
 
 # The migrations that put the jobs in the database schedule (as deployments have them).

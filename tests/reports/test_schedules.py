@@ -26,6 +26,7 @@ def test_the_report_jobs_are_in_the_schedule_and_the_secretariat_can_change_them
         "reports.tasks.send_completeness_summary",
         "reports.tasks.recover_stalled_compiles",
     }
+    app.loader.import_default_modules()  # what a worker imports as it starts (the apps' tasks modules)
     for name in tasks:
         assert name in app.tasks  # each schedule names a task the worker knows
     assert all(task.enabled for task in tasks.values())
