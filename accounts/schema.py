@@ -14,5 +14,5 @@ class ApiKeyScheme(OpenApiAuthenticationExtension):  # type: ignore[no-untyped-c
             "type": "apiKey",
             "in": "header",
             "name": "Authorization",
-            "description": "`Token <key>`; keys are issued by the secretariat.",
+            "description": "`Token <key>`, or `Bearer <key>`; any other Authorization header is refused (401).",
         }

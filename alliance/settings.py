@@ -86,8 +86,9 @@ MIDDLEWARE = [
     "alliance.api.ApiRequestGuardMiddleware",
     "alliance.middleware.UploadFileNameMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
-    "django.middleware.common.CommonMiddleware",
-    "django.middleware.http.ConditionalGetMiddleware",
+    # Django's, with the API's 308 redirect of a write missing its slash, and ETags on HEAD too.
+    "alliance.api.CommonMiddleware",
+    "alliance.api.ConditionalGetMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -379,7 +380,7 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["alliance.api.ApiAccess"],
     "DEFAULT_PAGINATION_CLASS": "alliance.api.Pagination",
     "PAGE_SIZE": 50,
-    "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
+    "DEFAULT_FILTER_BACKENDS": ["alliance.api.FilterBackend"],
     "DEFAULT_PARSER_CLASSES": ["alliance.api.SafeJSONParser"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
@@ -395,9 +396,10 @@ SPECTACULAR_SETTINGS = {
     "TITLE": "Alliance commitment tracker API",
     "DESCRIPTION": (
         "Member status and reporting data of the Global Alliance Against Child Sexual Abuse Online. "
-        "Authenticate with `Authorization: Token <key>`; anonymous clients see published data."
+        "Authenticate with `Authorization: Token <key>` (or `Bearer <key>`); anonymous clients see published "
+        "data. Errors are problem details (RFC 9457, `application/problem+json`)."
     ),
-    "VERSION": "1.0.0",
+    "VERSION": "1.1.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
@@ -405,7 +407,7 @@ SPECTACULAR_SETTINGS = {
     "COMPONENT_SPLIT_REQUEST": True,
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
-        "alliance.api.document_errors",
+        "alliance.api.document_http",
     ],
     "ENUM_NAME_OVERRIDES": {
         "DateBasisEnum": "commitments.models.DateBasis",

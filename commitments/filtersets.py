@@ -1,11 +1,20 @@
-"""The filters of lists, one FilterSet per model, shared by the pages and the REST API."""
+"""The filters of lists, one FilterSet per model, shared by the pages and the REST API.
 
-from typing import Any
+A filter naming objects or choices takes a list: in a query string its values repeated
+(`member=FR&member=DE`) or comma-separated (`member=FR,DE`), matching any of them; on a page, one
+choice from a select (`ListSelect`). The API's rules for empty and repeated parameters are
+`alliance.api.check_filter_values`.
+"""
+
+from typing import Any, cast
 
 import django_filters
 from django import forms
-from django.db.models import Exists, OuterRef, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext
+from django_filters import fields
+from drf_spectacular.utils import extend_schema_field
 
 from . import permissions, selectors
 from .models import (
@@ -20,27 +29,110 @@ from .models import (
     Submission,
 )
 
-
-class MemberCodeField(forms.ModelChoiceField[MemberState]):
-    """A member state named by its ISO code, in any case (fr, FR)."""
-
-    def to_python(self, value: Any) -> Any:
-        return super().to_python(value.upper() if isinstance(value, str) else value)
+CURRENT = "current"
+LIST_HELP = " Several: separated by commas, or the parameter repeated (any of them)."
 
 
-class MemberCodeFilter(django_filters.ModelChoiceFilter):
-    field_class = MemberCodeField  # type: ignore[assignment]
+class ListSelect(forms.Select):
+    """One choice on a page; in a query string any number of values, repeated or comma-separated."""
+
+    def value_from_datadict(self, data: Any, files: Any, name: str) -> list[str]:
+        values = data.getlist(name) if hasattr(data, "getlist") else [data[name]] if name in data else []
+        return [part.strip() for value in values for part in str(value).split(",") if part.strip()]
 
 
-def _member_filter(**kwargs: Any) -> MemberCodeFilter:
-    return MemberCodeFilter(
+class ChoicesField(fields.MultipleChoiceField):
+    widget = ListSelect
+
+    def __init__(self, *args: Any, empty_label: str | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.empty_label = empty_label  # the pages' "any" choice, listed first
+
+
+class ModelChoicesField(fields.ModelMultipleChoiceField):
+    widget = ListSelect
+
+    def __init__(self, *args: Any, empty_label: str | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.empty_label = empty_label
+
+
+class MemberCodesField(ModelChoicesField):
+    """Member states named by their ISO codes, in any case (fr, FR)."""
+
+    def clean(self, value: Any) -> Any:
+        return super().clean([v.upper() for v in value] if isinstance(value, list) else value)
+
+
+class CyclesField(ModelChoicesField):
+    """Cycles by id, or `current`: the cycle open today (`selectors.current_cycle`)."""
+
+    def clean(self, value: Any) -> Any:
+        if isinstance(value, list) and any(v.lower() == CURRENT for v in value):
+            cycle = selectors.current_cycle(today=timezone.localdate())
+            if cycle is None:
+                raise forms.ValidationError(gettext("No reporting cycle has opened yet."), code="no_current_cycle")
+            value = [str(cycle.pk) if v.lower() == CURRENT else v for v in value]
+        return super().clean(value)
+
+
+class ValuesFilter(django_filters.MultipleChoiceFilter):
+    """Any of several choices."""
+
+    field_class = ChoicesField
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("distinct", False)
+        super().__init__(*args, **kwargs)
+
+
+class ObjectsFilter(django_filters.ModelMultipleChoiceFilter):
+    """Any of several objects, named by `to_field_name` (their id by default)."""
+
+    field_class = ModelChoicesField
+    item_schema: dict[str, Any] | None = None  # what names one object in the query, for the schema
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("distinct", False)
+        super().__init__(*args, **kwargs)
+        item = self.item_schema or ({"type": "string"} if self.extra.get("to_field_name") else None)
+        if item is not None:
+            # drf-spectacular cannot tell what names the objects of a filter with a method.
+            extend_schema_field({**item, "description": self.extra.get("help_text", "")})(cast(Any, self))
+
+    def get_filter_predicate(self, v: Any) -> dict[str, Any]:
+        return {str(self.field_name): v}  # the object itself, whatever names it in the query
+
+
+class MembersFilter(ObjectsFilter):
+    field_class = MemberCodesField
+
+
+class CyclesFilter(ObjectsFilter):
+    field_class = CyclesField
+    item_schema = {"type": "string", "pattern": f"^([0-9]+|{CURRENT})$"}
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("queryset", ReportingCycle.objects.all())
+        kwargs.setdefault("help_text", "A reporting cycle's id, or `current` (the cycle open today).")
+        kwargs["help_text"] += LIST_HELP
+        super().__init__(*args, **kwargs)
+
+
+def _member_filter(**kwargs: Any) -> MembersFilter:
+    return MembersFilter(
         field_name="member_state",
         queryset=MemberState.objects.order_by("name"),
         to_field_name="iso_code",
         label="Member state",
-        help_text="A member state's ISO code (e.g. FR).",
+        help_text="A member state's ISO code (e.g. FR)." + LIST_HELP,
         **kwargs,
     )
+
+
+def _codes_filter(queryset: QuerySet[Any], **kwargs: Any) -> ObjectsFilter:
+    help_text = kwargs.pop("help_text", "A code.")
+    return ObjectsFilter(queryset=queryset, to_field_name="code", help_text=help_text + LIST_HELP, **kwargs)
 
 
 class MemberFilter(django_filters.FilterSet):
@@ -48,16 +140,15 @@ class MemberFilter(django_filters.FilterSet):
     eu = django_filters.ChoiceFilter(
         choices=[("true", "true"), ("false", "false")], method="filter_eu", help_text="EU members on the `as_of` date."
     )
-    target = django_filters.ModelChoiceFilter(
-        queryset=PolicyTarget.objects.all(),
-        to_field_name="code",
+    target = _codes_filter(
+        PolicyTarget.objects.all(),
         method="filter_target",
         help_text="Members with commitments on this policy target (its code).",
     )
-    submission_status = django_filters.ChoiceFilter(
+    submission_status = ValuesFilter(
         choices=ReportingState.choices,
         method="filter_submission_status",
-        help_text="Where the member stands in the current cycle (`not_due`: not a member on its due date).",
+        help_text="Where the member stands in the current cycle (`not_due`: not a member on its due date)." + LIST_HELP,
     )
 
     class Meta:
@@ -71,30 +162,41 @@ class MemberFilter(django_filters.FilterSet):
         return queryset.filter(is_eu_member=value == "true")  # type: ignore[misc]
 
     def filter_target(self, queryset: QuerySet[MemberState], name: str, value: Any) -> QuerySet[MemberState]:
+        if not value:
+            return queryset
         viewer = permissions.viewer_of(self.request)
-        on_target = permissions.commitments_visible_to(viewer).filter(member_state=OuterRef("pk"), target=value)
+        on_target = permissions.commitments_visible_to(viewer).filter(member_state=OuterRef("pk"), target__in=value)
         return queryset.filter(Exists(on_target))
 
-    def filter_submission_status(self, queryset: QuerySet[MemberState], name: str, value: str) -> QuerySet[MemberState]:
+    def filter_submission_status(
+        self, queryset: QuerySet[MemberState], name: str, value: list[str]
+    ) -> QuerySet[MemberState]:
+        if not value:
+            return queryset
         cycle = selectors.current_cycle(today=timezone.localdate())
         if cycle is None:
             return queryset.none()
         in_cycle = Submission.objects.filter(member_state=OuterRef("pk"), cycle=cycle)
         due = Membership.objects.filter(Membership.on(cycle.due_on), member_state=OuterRef("pk"))
-        if value == ReportingState.NOT_DUE:
-            return queryset.filter(~Exists(due) & ~Exists(in_cycle))
-        if value == ReportingState.NOT_STARTED:
-            return queryset.filter(Exists(due) & ~Exists(in_cycle))
-        return queryset.filter(Exists(in_cycle.filter(status=value)))
+        matches = Q()
+        if ReportingState.NOT_DUE in value:
+            matches |= Q(~Exists(due), ~Exists(in_cycle))
+        if ReportingState.NOT_STARTED in value:
+            matches |= Q(Exists(due), ~Exists(in_cycle))
+        statuses = [state for state in value if state not in (ReportingState.NOT_DUE, ReportingState.NOT_STARTED)]
+        if statuses:
+            matches |= Q(Exists(in_cycle.filter(status__in=statuses)))
+        return queryset.filter(matches)
 
 
 class CommitmentFilter(django_filters.FilterSet):
     member = _member_filter()
-    target = django_filters.ModelChoiceFilter(queryset=PolicyTarget.objects.all(), to_field_name="code")
-    goal = django_filters.ModelChoiceFilter(queryset=OperationalGoal.objects.all(), to_field_name="code")
-    status = django_filters.ChoiceFilter(choices=Commitment.Status.choices)
-    cycle = django_filters.ModelChoiceFilter(
-        queryset=ReportingCycle.objects.all(), method="filter_cycle", help_text="Reported on in this cycle."
+    target = _codes_filter(PolicyTarget.objects.all(), help_text="A policy target's code.")
+    goal = _codes_filter(OperationalGoal.objects.all(), help_text="An operational goal's code.")
+    status = ValuesFilter(choices=Commitment.Status.choices, help_text="A commitment status." + LIST_HELP)
+    cycle = CyclesFilter(
+        method="filter_cycle",
+        help_text="Reported on in this cycle: its id, or `current` (the cycle open today).",
     )
 
     class Meta:
@@ -102,8 +204,10 @@ class CommitmentFilter(django_filters.FilterSet):
         fields = ("member", "target", "goal", "status", "cycle")
 
     def filter_cycle(self, queryset: QuerySet[Commitment], name: str, value: Any) -> QuerySet[Commitment]:
+        if not value:
+            return queryset
         viewer = permissions.viewer_of(self.request)
-        reported = permissions.updates_visible_to(viewer).filter(commitment=OuterRef("pk"), submission__cycle=value)
+        reported = permissions.updates_visible_to(viewer).filter(commitment=OuterRef("pk"), submission__cycle__in=value)
         return queryset.filter(Exists(reported))
 
 
@@ -112,11 +216,12 @@ class SubmissionFilter(django_filters.FilterSet):
     (`Submission.late_expression`), which both querysets carry."""
 
     member = _member_filter(empty_label="Any member state")
-    cycle = django_filters.ModelChoiceFilter(queryset=ReportingCycle.objects.all())
-    status = django_filters.ChoiceFilter(choices=Submission.Status.choices, empty_label="Any status")
-    target = django_filters.ModelChoiceFilter(
-        queryset=PolicyTarget.objects.order_by("number"),
-        to_field_name="code",
+    cycle = CyclesFilter(field_name="cycle")
+    status = ValuesFilter(
+        choices=Submission.Status.choices, empty_label="Any status", help_text="A submission status." + LIST_HELP
+    )
+    target = _codes_filter(
+        PolicyTarget.objects.order_by("number"),
         method="filter_target",
         empty_label="Any policy target",
         label="Policy target",
@@ -133,10 +238,20 @@ class SubmissionFilter(django_filters.FilterSet):
     def filter_target(self, queryset: QuerySet[Submission], name: str, value: Any) -> QuerySet[Submission]:
         if not value:
             return queryset
-        on_target = ProgressUpdate.objects.filter(submission=OuterRef("pk"), commitment__target=value)
+        on_target = ProgressUpdate.objects.filter(submission=OuterRef("pk"), commitment__target__in=value)
         return queryset.filter(Exists(on_target))
 
     def filter_late(self, queryset: QuerySet[Submission], name: str, value: Any) -> QuerySet[Submission]:
         if value not in ("yes", "no"):
             return queryset
         return queryset.filter(is_late=value == "yes")  # type: ignore[misc]
+
+
+class GoalFilter(django_filters.FilterSet):
+    target__code = _codes_filter(
+        PolicyTarget.objects.all(), field_name="target", help_text="The goals of this policy target (its code)."
+    )
+
+    class Meta:
+        model = OperationalGoal
+        fields = ("target__code",)

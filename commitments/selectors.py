@@ -300,6 +300,15 @@ def latest_accepted_updates(
     return ranked.filter(rank=1)
 
 
+def completion_percent(latest_accepted: list[int], *, commitments: int) -> float | None:
+    """A member's completion: the latest accepted completion of each of its commitments, averaged
+    over all of them (one with no accepted progress yet counts as 0). None, "no data", while none
+    of them has any accepted progress: that is not 0 %."""
+    if not latest_accepted or not commitments:
+        return None
+    return round(sum(latest_accepted) / commitments, 1)
+
+
 def member_status(
     *, member_ids: list[int], commitments: QuerySet[Commitment], updates: QuerySet[ProgressUpdate], today: date
 ) -> dict[int, dict[str, Any]]:
@@ -329,16 +338,15 @@ def member_status(
         summary["by_target"][row["target__code"]] += row["n"]
         summary["by_status"][row["status"]] += row["n"]
 
-    # Completion: the latest accepted progress of each commitment (0 where none), averaged.
-    sums: dict[int, int] = {}
+    reported: dict[int, list[int]] = {}
     for member_id, percent in latest_accepted_updates(updates, visible).values_list(
         "commitment__member_state_id", "completion_percent"
     ):
-        sums[member_id] = sums.get(member_id, 0) + (percent or 0)
+        reported.setdefault(member_id, []).append(percent or 0)
     for member_id, summary in result.items():
-        total = summary["commitments"]["total"]
-        if total:
-            summary["completion_percent"] = round(sums.get(member_id, 0) / total, 1)
+        summary["completion_percent"] = completion_percent(
+            reported.get(member_id, []), commitments=summary["commitments"]["total"]
+        )
 
     cycle = current_cycle(today=today)
     if cycle is not None:

@@ -142,7 +142,7 @@ def cycle_summary(item: Publication, data: dict[str, Any]) -> CycleSummary:
     )
     targets_chart = bar_chart(
         _("Average completion by policy target (%)"),
-        [(_("Target %(number)d") % {"number": target.number}, target.average_completion or 0) for target in targets],
+        [(_("Target %(number)d") % {"number": target.number}, target.average_completion) for target in targets],
     )
     return CycleSummary(
         publication=item,
@@ -324,7 +324,7 @@ def member(*, iso_code: str) -> MemberPage:
         )
         pledge_chart = bar_chart(
             _("Completion by cycle (%%): %(pledge)s") % {"pledge": title},
-            [(entry.cycle, entry.completion or 0) for entry in progress],
+            [(entry.cycle, entry.completion) for entry in progress],
         )
         pledges.append(Pledge(pledge_id, title, target, goal, progress, pledge_chart))
     pledges.sort(key=lambda p: (p.target, p.title, p.id))
@@ -332,7 +332,7 @@ def member(*, iso_code: str) -> MemberPage:
     if any(cycle.average_completion is not None for cycle in cycles):
         chart = bar_chart(
             _("Average completion of %(member)s's pledges by cycle (%%)") % {"member": state.name},
-            [(cycle.publication.cycle_name, cycle.average_completion or 0) for cycle in cycles],
+            [(cycle.publication.cycle_name, cycle.average_completion) for cycle in cycles],
         )
     return MemberPage(state.iso_code, state.name, tuple(cycles), tuple(pledges), chart)
 

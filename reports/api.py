@@ -14,10 +14,12 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from accounts.models import User
+from alliance.api import location
 from commitments import permissions
 from commitments.models import ReportingCycle
 
 from .downloads import report_file_response
+from .filtersets import ReportFilter
 from .models import CompiledReport, ReportFile
 from .permissions import reports_for
 from .services import report_publish, report_request, report_withdraw
@@ -110,7 +112,7 @@ class CompiledReportViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewS
     answered 202 while the worker builds it), and publishes or withdraws a cycle's report."""
 
     serializer_class = CompiledReportSerializer
-    filterset_fields = ("cycle", "edition", "status")
+    filterset_class = ReportFilter
 
     def get_queryset(self) -> QuerySet[CompiledReport]:
         reports = reports_for(permissions.viewer_of(self.request))
@@ -125,8 +127,11 @@ class CompiledReportViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewS
         report = report_request(
             cycle=data.validated_data["cycle"], edition=data.validated_data["edition"], actor=request.user
         )
-        body = self.get_serializer(report).data
-        return Response(body, status=status.HTTP_202_ACCEPTED, headers={"Location": body["url"]})
+        return Response(
+            self.get_serializer(report).data,
+            status=status.HTTP_202_ACCEPTED,
+            headers=location(request, "report-detail", pk=report.pk),
+        )
 
     @extend_schema(responses={(200, "application/octet-stream"): OpenApiTypes.BINARY})
     @action(detail=True, methods=["get"], url_path=r"files/(?P<fmt>html|pdf|xlsx|json|csv)", url_name="download")

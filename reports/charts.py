@@ -18,9 +18,10 @@ CHART_WIDTH = 520
 COLOURS = ("#0b4f8a", "#1e7b3a", "#a15c00", "#8a1c15", "#5b6470")
 
 
-def bar_chart(title: str, items: list[tuple[str, int | float]]) -> SafeString:
-    """A horizontal bar chart of labelled values, with each value written beside its bar."""
-    largest = max((value for _, value in items), default=0) or 1
+def bar_chart(title: str, items: list[tuple[str, int | float | None]]) -> SafeString:
+    """A horizontal bar chart of labelled values, with each value written beside its bar. None is
+    no data: no bar, and "no data" written (not a bar of 0)."""
+    largest = max((value for _, value in items if value is not None), default=0) or 1
     height = 30 + BAR_HEIGHT * len(items)
     # Labels are words ("No year before to compare with"), not codes: the bars start after the longest.
     longest = max((len(label) for label, _ in items), default=0)
@@ -34,12 +35,13 @@ def bar_chart(title: str, items: list[tuple[str, int | float]]) -> SafeString:
     ]
     for index, (label, value) in enumerate(items):
         y = 26 + index * BAR_HEIGHT
-        width = round(span * value / largest)
+        width = 0 if value is None else round(span * value / largest)
         colour = COLOURS[index % len(COLOURS)]
+        shown = _("no data") if value is None else number(value)
         parts += [
             f'<text x="0" y="{y + 14}" font-size="12">{escape(label)}</text>',
             f'<rect x="{label_width}" y="{y + 3}" width="{width}" height="{BAR_HEIGHT - 8}" fill="{colour}"/>',
-            f'<text x="{label_width + width + 6}" y="{y + 14}" font-size="12">{escape(number(value))}</text>',
+            f'<text x="{label_width + width + 6}" y="{y + 14}" font-size="12">{escape(shown)}</text>',
         ]
     parts.append("</svg>")
     return mark_safe("".join(parts))  # noqa: S308 - every text above is escaped

@@ -2,9 +2,10 @@
 
 An answer depends on the data (the version every write bumps), the day (statuses are "as of
 today"), who asks (what they may see: public, one member's contacts, the secretariat), the URL
-(filters, pages, `as_of`) and the format. All of these make up its tag; the tag is the cache key
-and the `ETag`. A matching `If-None-Match` is answered 304 before anything is read from the
-database, and a cached answer is sent as the bytes rendered the first time."""
+(filters, pages, `as_of`; with the scheme and host, which its links name) and the format. All of
+these make up its tag; the tag is the cache key and the `ETag`. A matching `If-None-Match` is
+answered 304 before anything is read from the database, and a cached answer is sent as the bytes
+rendered the first time."""
 
 import hashlib
 from collections.abc import Callable
@@ -25,7 +26,7 @@ from commitments import permissions
 from commitments.dataversion import data_version, known_version
 
 # Headers a cached answer is sent with again; the rest is added by the middleware.
-KEPT_HEADERS = ("Content-Type", "Content-Disposition", "Vary")
+KEPT_HEADERS = ("Content-Type", "Content-Disposition", "Vary", "Link")
 
 
 def viewer_scope(viewer: permissions.AnyUser) -> str:
@@ -40,7 +41,7 @@ def viewer_scope(viewer: permissions.AnyUser) -> str:
 
 def answer_tag(request: Request, version: int) -> str:
     scope = viewer_scope(permissions.viewer_of(request))
-    parts = [str(version), timezone.localdate().isoformat(), scope, request.get_full_path()]
+    parts = [str(version), timezone.localdate().isoformat(), scope, request.build_absolute_uri()]
     parts.append(str(getattr(request, "accepted_media_type", "")))
     return hashlib.sha256("|".join(parts).encode()).hexdigest()[:32]
 

@@ -43,7 +43,9 @@ class CommitmentCountsSerializer(serializers.Serializer[Any]):
 class MemberStatusSerializer(serializers.Serializer[Any]):
     commitments = CommitmentCountsSerializer()
     completion_percent = serializers.FloatField(
-        allow_null=True, help_text="Average of each commitment's latest accepted completion (0 where none)."
+        allow_null=True,
+        help_text="The latest accepted completion of each commitment, averaged over the member's commitments (0 "
+        "for one with no accepted progress yet); null, no data, while none of them has accepted progress.",
     )
     current_cycle = CurrentCycleStatusSerializer(allow_null=True)
     last_accepted_at = serializers.DateTimeField(allow_null=True)

@@ -17,17 +17,16 @@ from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.http import parse_etags
 from django.utils.translation import gettext_lazy as _
-from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import exceptions, mixins, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.filters import OrderingFilter, SearchFilter
 from rest_framework.renderers import BaseRenderer, JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from accounts.models import User
+from alliance.api import READS, FilterBackend, OrderingFilter, SearchFilter, location, query_value
 from alliance.spreadsheets import safe_row
 from commitments import filtersets, permissions, selectors, services
 from commitments.models import (
@@ -155,7 +154,7 @@ class GoalViewSet(viewsets.ReadOnlyModelViewSet[OperationalGoal]):
     queryset = OperationalGoal.objects.select_related("target").order_by("number")
     serializer_class = s.GoalSerializer
     lookup_field = "code"
-    filterset_fields = ("target__code",)
+    filterset_class = filtersets.GoalFilter
 
 
 class DeclarationViewSet(viewsets.ReadOnlyModelViewSet[Declaration]):
@@ -221,7 +220,6 @@ AS_OF = OpenApiParameter("as_of", OpenApiTypes.DATE, description="Members on thi
         parameters=[
             OpenApiParameter("format", OpenApiTypes.STR, enum=["json", "csv"], description="csv: the table."),
             AS_OF,
-            OpenApiParameter("target", OpenApiTypes.STR, description="A policy target's code."),
         ]
     ),
     retrieve=extend_schema(parameters=[AS_OF]),
@@ -233,15 +231,15 @@ class MemberViewSet(VersionedAnswers, viewsets.ReadOnlyModelViewSet[MemberState]
     lookup_field = "iso_code"
     lookup_value_regex = "[A-Za-z]{2}(?:[0-9]{2})?"  # ISO code, or a benchmark copy's (FR07)
     filterset_class = filtersets.MemberFilter
-    filter_backends = [DjangoFilterBackend, SearchFilter, OrderingFilter]
+    filter_backends = [FilterBackend, SearchFilter, OrderingFilter]
     search_fields = ("name",)
     ordering_fields = ("name", "iso_code", "joined_on")
     ordering = ("name",)
     renderer_classes = [JSONRenderer, MemberCsvRenderer]
 
     def as_of(self) -> date:
-        raw = self.request.query_params.get("as_of")
-        if not raw:
+        raw = query_value(self.request, "as_of")
+        if raw is None:
             return _today()
         field = forms.DateField()
         try:
@@ -383,24 +381,31 @@ class SubmissionViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet[S
 
     def _show(self, submission: Submission, code: int = status.HTTP_200_OK) -> Response:
         fresh = self.get_queryset().get(pk=submission.pk)
-        response = Response(self.get_serializer(fresh).data, status=code)
+        created = location(self.request, "submission-detail", pk=fresh.pk) if code == status.HTTP_201_CREATED else {}
+        response = Response(self.get_serializer(fresh).data, status=code, headers=created)
         response["ETag"] = etag(fresh)
         return response
 
     def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         return self._show(self.get_object())
 
-    @extend_schema(request=s.StartSubmissionSerializer, responses={201: s.SubmissionSerializer})
+    @extend_schema(
+        request=s.StartSubmissionSerializer,
+        responses={200: s.SubmissionSerializer, 201: s.SubmissionSerializer},
+        description="Start your country's submission of a cycle (201, with its `Location`), or get the one "
+        "started already (200).",
+    )
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         user = _user(request)
         data = s.StartSubmissionSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         if user.member_state is None:
-            raise exceptions.PermissionDenied("Only national contacts start their country's submission.")
-        submission = services.submission_start(
-            member_state=user.member_state, cycle=data.validated_data["cycle"], actor=user
-        )
-        return self._show(submission, status.HTTP_201_CREATED)
+            raise exceptions.PermissionDenied(_("Only national contacts start their country's submission."))
+        cycle = data.validated_data["cycle"]
+        # The service answers the submission that exists too; which it was decides 200 or 201.
+        existed = Submission.objects.filter(member_state=user.member_state, cycle=cycle).exists()
+        submission = services.submission_start(member_state=user.member_state, cycle=cycle, actor=user)
+        return self._show(submission, status.HTTP_200_OK if existed else status.HTTP_201_CREATED)
 
     @extend_schema(request=None, responses={200: s.SubmissionSerializer}, parameters=[IF_MATCH])
     @action(detail=True, methods=["post"])
@@ -442,7 +447,12 @@ class SubmissionViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet[S
 
     def _update_response(self, update: ProgressUpdate, code: int = status.HTTP_200_OK) -> Response:
         fresh = ProgressUpdate.objects.select_related("submission").prefetch_related("milestones").get(pk=update.pk)
-        response = Response(s.ProgressUpdateSerializer(fresh).data, status=code)
+        created = {}
+        if code == status.HTTP_201_CREATED:
+            created = location(
+                self.request, "submission-update-detail", pk=fresh.submission_id, commitment_id=fresh.commitment_id
+            )
+        response = Response(s.ProgressUpdateSerializer(fresh).data, status=code, headers=created)
         response["ETag"] = etag(fresh)
         return response
 
@@ -472,7 +482,7 @@ class SubmissionViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet[S
     @action(detail=True, methods=["get", "post"], pagination_class=None, filter_backends=[])
     def updates(self, request: Request, pk: str | None = None) -> Response:
         submission = self.get_object()
-        if request.method == "GET":
+        if request.method in READS:
             return Response(s.ProgressUpdateSerializer(submission.visible_updates, many=True).data)  # type: ignore[attr-defined]
         data = s.NewProgressUpdateSerializer(data=request.data)
         data.is_valid(raise_exception=True)
@@ -505,7 +515,7 @@ class SubmissionViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet[S
         commitment = self._commitment(submission, int(commitment_id))
         visible = {u.commitment_id: u for u in submission.visible_updates}  # type: ignore[attr-defined]
         update = visible.get(commitment.pk)
-        if request.method == "GET":
+        if request.method in READS:
             if update is None:
                 raise Http404("No update on this commitment yet.")
             return self._update_response(update)

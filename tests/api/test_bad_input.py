@@ -1,7 +1,7 @@
-"""Bad input gets the documented JSON error (alliance/api.py), never a crash or an HTML page.
+"""Bad input gets the documented error (alliance/api.py), never a crash or an HTML page.
 
-Every 4xx answer is `application/json` with a `detail`; invalid input also names each offending
-field in `errors`. Refused writes change nothing.
+Every 4xx answer is problem details (`application/problem+json`) with a `detail`; invalid input
+also names each offending field in `errors`. Refused writes change nothing.
 """
 
 import json
@@ -67,19 +67,22 @@ class Api:
 
 
 def assert_json_error(response: Any, status: int | set[int], field: str | None = None) -> dict[str, Any]:
-    """The response is the documented JSON error: the status, a `detail`, and `errors[field]`."""
+    """The response is the documented error, problem details: the status, a `detail`, and `errors[field]`."""
     statuses = {status} if isinstance(status, int) else status
     request = response.request
     asked = f"{request['REQUEST_METHOD']} {request['PATH_INFO']}?{request.get('QUERY_STRING', '')}"
     body = response.content[:500].decode(errors="replace")
     assert response.status_code in statuses, f"{asked}: expected {sorted(statuses)}, got {response.status_code}: {body}"
     content_type = response.get("Content-Type", "")
-    assert content_type.startswith("application/json"), (
-        f"{asked}: {response.status_code} is not JSON ({content_type}): {body}"
+    assert content_type == "application/problem+json", (
+        f"{asked}: {response.status_code} is not problem details ({content_type}): {body}"
     )
     data = response.json()
     assert isinstance(data, dict), f"{asked}: not an object: {body}"
     assert isinstance(data.get("detail"), str), f"{asked}: no `detail`: {body}"
+    assert data.get("status") == response.status_code, f"{asked}: `status` is not the answer's: {body}"
+    assert isinstance(data.get("title"), str), f"{asked}: no `title`: {body}"
+    assert data.get("type") == "about:blank", f"{asked}: no `type`: {body}"
     if field is not None:
         assert isinstance(data.get("errors"), dict), f"{asked}: no `errors`: {body}"
         assert field in data["errors"], f"{asked}: `errors` does not name {field!r}: {body}"
@@ -311,9 +314,13 @@ def test_page_size_above_500_is_capped(anonymous: Api, many_commitments: int, pa
     assert page["next"] is not None
 
 
-@pytest.mark.parametrize("page", ["999", "0", "-1", "abc", "last2"])
-def test_page_out_of_range_is_404_json(anonymous: Api, alliance: None, page: str) -> None:
-    assert_json_error(anonymous.get(f"{V1}/members/?page={page}"), 404)
+def test_page_past_the_last_is_404_json(anonymous: Api, alliance: None) -> None:
+    assert_json_error(anonymous.get(f"{V1}/members/?page=999"), 404)
+
+
+@pytest.mark.parametrize("page", ["0", "-1", "abc", "last2", "1.5", ""])
+def test_page_that_is_not_a_page_number_is_400_naming_it(anonymous: Api, alliance: None, page: str) -> None:
+    assert_json_error(anonymous.get(f"{V1}/members/?page={page}"), 400, "page")
 
 
 @pytest.mark.parametrize(

@@ -1,9 +1,11 @@
-"""The examples of docs/api.md, run for real against gunicorn with production settings.
+"""The examples of docs/api.md, run for real against gunicorn with production settings, on the
+demo data `make run` starts with (commitments/demo.py), as the guide tells its reader to.
 
 Each fenced block whose info string is `sh example` or `python example` is run (bash with
-`-e -o pipefail`, or Python), with `$ALLIANCE_URL` the server's address and `$ALLIANCE_KEY` a key
-of France's national contact. The `text output` block following an example is what it must print:
-`...` on a line of its own stands for any number of lines, and within a line for any text.
+`-e -o pipefail`, or Python) from the application's folder, with `$ALLIANCE_URL` the server's
+address and `$ALLIANCE_KEY` a reporting key of France's demo contact. The `text output` block
+following an example is what it must print: `...` on a line of its own stands for any number of
+lines, and within a line for any text.
 """
 
 import os
@@ -19,9 +21,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from django.utils import timezone
 
 from accounts.models import ApiKey, User
-from commitments.models import Commitment, ReportingCycle
+from commitments.dataversion import data_changed
+from commitments.demo import contact_email, seed_demo
 from tests.api.conftest import key_for
 from tests.processes import ROOT
 from tests.worker import database_url_of_tests
@@ -88,6 +92,14 @@ def free_port() -> int:
 
 
 @pytest.fixture
+def demo_contact(alliance: None) -> User:
+    """The demo data of `make run`; France's national contact, whose key the examples use."""
+    seed_demo(password="alliance-demo", today=timezone.localdate())
+    data_changed()
+    return User.objects.get(email=contact_email("FR"))
+
+
+@pytest.fixture
 def server(alliance: None) -> Iterator[str]:
     """gunicorn with production settings over plain HTTP, on the test database."""
     port = free_port()
@@ -140,10 +152,8 @@ def test_the_guide_has_runnable_examples_with_their_output() -> None:
 
 @pytest.mark.django_db(transaction=True)
 @pytest.mark.skipif(shutil.which("curl") is None, reason="the shell examples use curl")
-def test_every_example_of_the_guide_runs_and_prints_what_it_says(
-    server: str, contact: User, cycle: ReportingCycle, french_commitments: list[Commitment]
-) -> None:
-    key = key_for(contact, name="docs/api.md")
+def test_every_example_of_the_guide_runs_and_prints_what_it_says(server: str, demo_contact: User) -> None:
+    key = key_for(demo_contact, name="docs/api.md")
     env = {
         **{k: v for k, v in os.environ.items() if not k.startswith(("PYTEST", "DJANGO_SETTINGS_MODULE"))},
         "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}",
@@ -158,7 +168,10 @@ def test_every_example_of_the_guide_runs_and_prints_what_it_says(
         if example.output is not None:
             assert matches(example.output, result.stdout), f"{report}\n--- the guide says it prints\n{example.output}"
         if "issue_api_key" in example.code:
-            # The command prints the new key, which works and only reads.
+            # The command prints the new key, of the scope asked for, for the account named.
             issued = result.stdout.strip().splitlines()[-1]
             assert re.fullmatch(r"[0-9a-f]{8}\.[A-Za-z0-9_-]{43}", issued), report
-            assert ApiKey.objects.get(prefix=issued.split(".")[0]).scope == ApiKey.Scope.READ
+            scope = re.search(r"--scope (\w+)", example.code)
+            key_issued = ApiKey.objects.select_related("user").get(prefix=issued.split(".")[0])
+            assert key_issued.scope == (scope.group(1) if scope else ApiKey.Scope.READ), report
+            assert key_issued.user == demo_contact, report

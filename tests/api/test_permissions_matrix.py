@@ -757,8 +757,8 @@ MATRIX: dict[str, tuple[Call, dict[str, Expected]]] = {
     ),
 }
 
-# Routes of alliance.api_router that serve no data (the OpenAPI document and its viewer).
-DOCUMENTATION = {"schema", "api-docs"}
+# Routes of alliance.api_router that serve no data (the OpenAPI document, its viewer, the API's root).
+DOCUMENTATION = {"schema", "api-docs", "api-root"}
 
 
 # --- The checks ------------------------------------------------------------------------------
@@ -856,7 +856,8 @@ def test_matrix(client: Client, world: World, case: str, role: str) -> None:
     if call.csv and response.status_code == 200:
         assert content_type.startswith("text/csv"), f"{request}: {content_type}"
     else:
-        assert content_type.startswith("application/json"), f"{request}: not JSON ({content_type}): {shown}"
+        json_type = "application/problem+json" if response.status_code >= 400 else "application/json"
+        assert content_type.startswith(json_type), f"{request}: not {json_type} ({content_type}): {shown}"
     if response.status_code >= 400:
         assert "detail" in response.json(), f"{request}: no detail in {shown}"
     if response.status_code == 401:

@@ -38,7 +38,7 @@ def stored(update: ProgressUpdate) -> dict[str, Any]:
 
 def assert_asks_for_if_match(response: Any) -> None:
     assert response.status_code == 428, response.content
-    assert response["Content-Type"].startswith("application/json")
+    assert response["Content-Type"] == "application/problem+json"
     detail = response.json()["detail"]
     assert "If-Match" in detail
     assert "GET" in detail
