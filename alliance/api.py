@@ -569,4 +569,40 @@ def document_http(result: dict[str, Any], generator: Any, request: Any, public: 
         for method, operation in item.items():
             if isinstance(operation, dict) and "responses" in operation:
                 _document_operation(path, method, operation)
+                _name_operation(path, method, operation, collection="get" in item)
+                if method in ("get", "head"):
+                    # Reads are open: anonymous clients see published data (ApiAccess).
+                    operation["security"] = [*operation.get("security", []), {}]
+                if path.endswith(".csv"):
+                    _csv_only(operation)
     return result
+
+
+# The verb of an operation on a collection or on one object, as in the generated clients' names.
+_VERBS = {"post": "create", "put": "update", "patch": "partial_update", "delete": "destroy"}
+
+
+def _name_operation(path: str, method: str, operation: dict[str, Any], *, collection: bool) -> None:
+    """An operationId and a tag from the address, the same way for every operation: the resource
+    path without parameters, then the verb (`members_list`, `members_retrieve`,
+    `submissions_updates_update`; an action such as `submissions_accept` is its own verb)."""
+    segments = [part for part in path.removeprefix("/api/v1/").strip("/").split("/") if part]
+    words = [part.replace(".", "_").replace("-", "_") for part in segments if not part.startswith("{")]
+    if not words:
+        operation["operationId"], operation["tags"] = "api_root", ["api"]
+        return
+    on_one = bool(segments) and segments[-1].startswith("{")
+    if method == "get":
+        verb = "retrieve" if on_one else "list"
+    elif method == "post" and not collection:
+        verb = ""  # an action on one object (no list at its address): its name says what it does
+    else:
+        verb = _VERBS.get(method, method)
+    operation["operationId"] = "_".join([*words, verb] if verb else words)
+    operation["tags"] = [words[0].split("_")[0]]
+
+
+def _csv_only(operation: dict[str, Any]) -> None:
+    """An address ending in .csv answers CSV text, whatever the view's serializer would describe."""
+    answer = operation["responses"].get("200", {})
+    answer["content"] = {"text/csv": {"schema": {"type": "string"}}}

@@ -70,20 +70,27 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "django_filters",
     "django_celery_beat",
+    "corsheaders",
     "accounts",
     "commitments",
     "reports",
     "public",
     "jobs",
     "webhooks",
+    "idempotency",
     "bench",
 ]
 
 MIDDLEWARE = [
+    # First, so that every answer under /api/ carries the CORS headers a dashboard needs to read it
+    # (refusals and redirects included), and preflights are answered before anything else.
+    "corsheaders.middleware.CorsMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "csp.middleware.CSPMiddleware",
     "alliance.api.ApiRequestGuardMiddleware",
+    # Claims a POST's Idempotency-Key in process_view, after the session and authentication below.
+    "idempotency.middleware.IdempotencyMiddleware",
     "alliance.middleware.UploadFileNameMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     # Django's, with the API's 308 redirect of a write missing its slash, and ETags on HEAD too.
@@ -408,6 +415,7 @@ SPECTACULAR_SETTINGS = {
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "alliance.api.document_http",
+        "idempotency.schema.document_idempotency",
     ],
     "ENUM_NAME_OVERRIDES": {
         "DateBasisEnum": "commitments.models.DateBasis",
@@ -419,6 +427,39 @@ SPECTACULAR_SETTINGS = {
         "ReportingStateEnum": "commitments.models.ReportingState",
     },
 }
+
+# --- API clients: cross-origin dashboards, Idempotency-Key ------------------------------------
+# Dashboards on these origins (e.g. https://dashboard.example.org, comma-separated) may call the API
+# from the browser; none by default. With API keys, not cookies: no credentials cross origins.
+CORS_ALLOWED_ORIGINS = env.list("CORS_ALLOWED_ORIGINS", default=[])
+CORS_URLS_REGEX = r"^/api/"
+CORS_ALLOW_CREDENTIALS = False
+CORS_ALLOW_HEADERS = [
+    "accept",
+    "authorization",
+    "content-type",
+    "idempotency-key",
+    "if-match",
+    "if-none-match",
+    "user-agent",
+    "x-requested-with",
+]
+CORS_EXPOSE_HEADERS = [
+    "ETag",
+    "Link",
+    "Location",
+    "Retry-After",
+    "RateLimit-Limit",
+    "RateLimit-Remaining",
+    "RateLimit-Reset",
+    "Idempotent-Replayed",
+]
+# Seconds a browser may keep a preflight's answer: two hours, the most Chromium honours.
+CORS_PREFLIGHT_MAX_AGE = 7200
+# How long a client's Idempotency-Key and its first answer are kept (idempotency/).
+IDEMPOTENCY_KEY_HOURS = env.int("IDEMPOTENCY_KEY_HOURS", default=24)
+if IDEMPOTENCY_KEY_HOURS < 1:
+    raise ImproperlyConfigured("IDEMPOTENCY_KEY_HOURS must be at least 1.")
 
 # --- Security -------------------------------------------------------------------------------
 # Production defaults; each can be relaxed from the environment (e.g. behind a TLS proxy that

@@ -7,7 +7,7 @@ from django.db.models import QuerySet
 from django.http import FileResponse
 from django.urls import reverse
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import extend_schema, extend_schema_field
+from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema, extend_schema_field
 from rest_framework import exceptions, mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.request import Request
@@ -43,7 +43,9 @@ class CompiledReportSerializer(serializers.ModelSerializer[CompiledReport]):
     state and files, and links to it in `same_as`."""
 
     url = serializers.HyperlinkedIdentityField(view_name="report-detail")
-    same_as = serializers.HyperlinkedRelatedField[CompiledReport](view_name="report-detail", read_only=True)
+    same_as = serializers.HyperlinkedRelatedField[CompiledReport](
+        view_name="report-detail", read_only=True, allow_null=True
+    )
     status = serializers.ChoiceField(source="built.status", choices=CompiledReport.Status.choices, read_only=True)
     progress = serializers.IntegerField(source="built.progress", read_only=True, min_value=0, max_value=100)
     error = serializers.CharField(source="built.error", read_only=True)
@@ -118,7 +120,15 @@ class CompiledReportViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewS
         reports = reports_for(permissions.viewer_of(self.request))
         return reports.prefetch_related("files", "same_as__files").order_by("-created_at", "-pk")
 
-    @extend_schema(request=ReportRequestSerializer, responses={202: CompiledReportSerializer})
+    @extend_schema(
+        request=ReportRequestSerializer,
+        responses={202: CompiledReportSerializer},
+        examples=[
+            OpenApiExample(
+                "The public edition of cycle 12", request_only=True, value={"cycle": 12, "edition": "public"}
+            )
+        ],
+    )
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         if not isinstance(request.user, User):
             raise exceptions.NotAuthenticated()
@@ -133,7 +143,12 @@ class CompiledReportViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewS
             headers=location(request, "report-detail", pk=report.pk),
         )
 
-    @extend_schema(responses={(200, "application/octet-stream"): OpenApiTypes.BINARY})
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("fmt", str, OpenApiParameter.PATH, enum=list(ReportFile.Format.values), description="")
+        ],
+        responses={(200, kind.split(";")[0]): OpenApiTypes.BINARY for kind in ReportFile.CONTENT_TYPES.values()},
+    )
     @action(detail=True, methods=["get"], url_path=r"files/(?P<fmt>html|pdf|xlsx|json|csv)", url_name="download")
     def download(self, request: Request, pk: str | None = None, fmt: str = "") -> FileResponse:
         return report_file_response(self.get_object(), fmt)

@@ -188,6 +188,7 @@ SCHEDULE_MIGRATIONS = (
     "reports.migrations.0007_compile_heartbeat",
     "jobs.migrations.0002_relay_schedule",
     "webhooks.migrations.0002_resume_schedule",
+    "idempotency.migrations.0002_cleanup_schedule",
 )
 
 

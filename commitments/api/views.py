@@ -18,7 +18,7 @@ from django.utils import timezone
 from django.utils.http import parse_etags
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
+from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import exceptions, mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.renderers import BaseRenderer, JSONRenderer
@@ -392,6 +392,7 @@ class SubmissionViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet[S
     @extend_schema(
         request=s.StartSubmissionSerializer,
         responses={200: s.SubmissionSerializer, 201: s.SubmissionSerializer},
+        examples=[OpenApiExample("Start the report of cycle 12", request_only=True, value={"cycle": 12})],
         description="Start your country's submission of a cycle (201, with its `Location`), or get the one "
         "started already (200).",
     )
@@ -498,6 +499,20 @@ class SubmissionViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet[S
         request=s.ProgressUpdateInputSerializer,
         responses={200: s.ProgressUpdateSerializer, 201: s.ProgressUpdateSerializer},
         parameters=UPDATE_PRECONDITIONS,
+        examples=[
+            OpenApiExample(
+                "Progress on an ICSE pledge",
+                request_only=True,
+                value={
+                    "status": "on_track",
+                    "completion_percent": 60,
+                    "narrative": "The victim identification unit is connected to ICSE and trained.",
+                    "confidentiality": "public",
+                    "icse_victims_identified": 42,
+                    "figures_source": "National police annual statistics",
+                },
+            )
+        ],
         description=(
             "Change the update: send its `ETag` in `If-Match` (428 without it). When the commitment has no "
             "update yet, this creates it (201), with no `If-Match`."

@@ -1,6 +1,7 @@
 """Every operation of the OpenAPI schema, fuzzed by Schemathesis against the application in-process.
 
-Each operation runs twice: anonymously and with a French national contact's API key. Every answer
+Each operation runs three times: anonymously, with a French national contact's API key and with a
+secretariat reviewer's. Every answer
 must be no server error and must match the schema: a documented status code, a documented content
 type and a body valid against the documented schema.
 
@@ -94,14 +95,20 @@ def german_report(foreign_contact: User, reviewer: User, draft: Submission) -> S
     return services.submission_accept(submission=german, actor=reviewer, seen_version=german.version)
 
 
-@pytest.fixture(params=["anonymous", "contact"])
-def api_client(request: pytest.FixtureRequest, contact: User, draft: Submission, german_report: Submission) -> Client:
-    """Anonymous, aimed at Germany's published report; or France's contact, aimed at France's draft."""
+@pytest.fixture(params=["anonymous", "contact", "secretariat"])
+def api_client(
+    request: pytest.FixtureRequest, contact: User, reviewer: User, draft: Submission, german_report: Submission
+) -> Client:
+    """Anonymous, aimed at Germany's published report; France's contact, aimed at France's draft; or
+    the secretariat (a review key), aimed at Germany's accepted report."""
     if request.param == "anonymous":
         report, headers = german_report, {}
-    else:
+    elif request.param == "contact":
         key = key_for(contact, name="schemathesis")
         report, headers = draft, {"Authorization": f"Token {key}"}
+    else:
+        key = key_for(reviewer, name="schemathesis")
+        report, headers = german_report, {"Authorization": f"Token {key}"}
     commitment = Commitment.objects.filter(member_state=report.member_state).order_by("pk").first()
     assert commitment is not None
     return Client(headers, report.pk, commitment.pk, report.member_state.iso_code)

@@ -1,0 +1,1 @@
+"""Idempotency-Key on the API's POSTs: a retried create answers what the first one did, once."""
