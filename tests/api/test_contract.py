@@ -500,3 +500,44 @@ def test_the_schema_documents_problem_details_and_the_http_headers(anonymous_api
     created = schema["paths"][f"{V1}/submissions/"]["post"]["responses"]
     assert {"200", "201"} <= set(created)
     assert {"ETag", "Location"} <= set(created["201"]["headers"])
+
+
+def test_the_schema_describes_the_answers_as_they_are_and_names_operations_for_generated_clients(
+    anonymous_api: ApiClient,
+) -> None:
+    schema = anonymous_api.get("/api/schema/", {"format": "json"}).json()
+    paths = schema["paths"]
+    # A fresh compile has no earlier identical report: same_as is null then.
+    assert schema["components"]["schemas"]["CompiledReport"]["properties"]["same_as"]["nullable"] is True
+    # members.csv is CSV text, not a paginated JSON list.
+    table = paths[f"{V1}/members.csv"]["get"]["responses"]["200"]["content"]
+    assert table == {"text/csv": {"schema": {"type": "string"}}}
+    # A download is one of five formats, each with its own media type.
+    download = paths[f"{V1}/reports/{{id}}/files/{{fmt}}/"]["get"]
+    (fmt,) = [p for p in download["parameters"] if p["name"] == "fmt"]
+    assert sorted(fmt["schema"]["enum"]) == ["csv", "html", "json", "pdf", "xlsx"]
+    assert "pattern" not in fmt["schema"]
+    assert set(download["responses"]["200"]["content"]) == {
+        "text/html",
+        "application/pdf",
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        "application/json",
+        "text/csv",
+    }
+    names = []
+    for path, operations in paths.items():
+        for method, operation in operations.items():
+            where = f"{method} {path}"
+            names.append(operation["operationId"])
+            assert operation["operationId"].replace("_", "").isalpha(), where  # no dots, no version prefix
+            assert not operation["operationId"].startswith("v1"), where
+            assert operation["tags"] == [path.removeprefix(f"{V1}/").split("/")[0].split(".")[0] or "api"], where
+            if method == "get":
+                assert {} in operation["security"], f"{where}: reads are open to anonymous clients"
+            else:
+                assert {} not in operation["security"], where
+    assert len(names) == len(set(names))
+    assert {"members_list", "members_csv_list", "submissions_updates_update", "submissions_accept"} <= set(names)
+    update = paths[f"{V1}/submissions/{{id}}/updates/{{commitment_id}}/"]["put"]["requestBody"]["content"]
+    assert update["application/json"]["examples"]
+    assert paths[f"{V1}/reports/"]["post"]["requestBody"]["content"]["application/json"]["examples"]
