@@ -30,13 +30,13 @@ check: install
 	DEBUG=true VAR_DIR=$$(mktemp -d) $(BIN)/python manage.py check --fail-level WARNING
 	DEBUG=true VAR_DIR=$$(mktemp -d) $(BIN)/python manage.py spectacular --validate --fail-on-warn --file /dev/null
 
-## Two processes (pytest-xdist), each on its own database, queue and cache entries; PYTEST_WORKERS changes it.
+## Three processes (pytest-xdist; the tests wait on workers, servers and browsers as much as they compute), each on its own database, queue and cache entries; PYTEST_WORKERS changes it.
 pytest: install
-	$(BIN)/pytest -n $${PYTEST_WORKERS:-2}
+	$(BIN)/pytest -n $${PYTEST_WORKERS:-3} --dist worksteal
 
 ## The inner loop: everything but the browser, real-worker, fuzz and slow tests (`make test` runs them all).
 test-fast: install
-	$(BIN)/pytest -n $${PYTEST_WORKERS:-2} -m "not browser and not worker and not fuzz and not slow" -q
+	$(BIN)/pytest -n $${PYTEST_WORKERS:-3} --dist worksteal -m "not browser and not worker and not fuzz and not slow" -q
 
 ## The whole browser flow of a report, 20 times in a row with Chromium's CPU throttled.
 browser-flow: install
