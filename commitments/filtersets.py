@@ -6,11 +6,14 @@ choice from a select (`ListSelect`). The API's rules for empty and repeated para
 `alliance.api.check_filter_values`.
 """
 
+import re
 from typing import Any, cast
 
 import django_filters
 from django import forms
+from django.db import connection
 from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext
 from django_filters import fields
@@ -135,6 +138,118 @@ def _codes_filter(queryset: QuerySet[Any], **kwargs: Any) -> ObjectsFilter:
     return ObjectsFilter(queryset=queryset, to_field_name="code", help_text=help_text + LIST_HELP, **kwargs)
 
 
+# --- The change feed ------------------------------------------------------------------------------
+#
+# Every commitment, submission and progress update carries `changed_xid`, the id of the transaction
+# that last wrote it (a trigger sets it). A sync reads the rows written by the transactions from
+# `updated_since` up to its end (_SYNC_END): every transaction below that has ended, and every
+# later write gets an id at or above it, so it is the next sync's `updated_since`. A commit order
+# unlike the id order (a long transaction) never makes a client skip a row, as a time would.
+
+TOKEN = re.compile(r"([0-9]{1,18})(?:\.([0-9]{1,18}))?")
+SYNC_UNTIL = "_sync_until"
+
+
+# The oldest transaction of this database still running (it may yet commit rows with its id), else
+# the next id to be given: every id below it belongs to a finished transaction. The snapshot's own
+# xmin would do as well but is the whole server's: another database's long transaction would hold
+# this one's syncs back. (A transaction given an id after pg_stat_activity was read gets one above
+# the snapshot's xmax, read first.)
+_SYNC_END = """
+    SELECT LEAST(
+        pg_snapshot_xmax(pg_current_snapshot())::text::bigint,
+        (SELECT min(backend_xid::text::bigint) FROM pg_stat_activity
+         WHERE datname = current_database() AND backend_xid IS NOT NULL AND pid <> pg_backend_pid())
+    )
+"""
+
+
+def snapshot_xmin() -> int:
+    """The end of a sync read now (see _SYNC_END)."""
+    with connection.cursor() as cursor:
+        cursor.execute(_SYNC_END)
+        return int(cursor.fetchone()[0])
+
+
+def sync_until(request: HttpRequest) -> int:
+    """The end of this request's sync, and its `Sync-Token`: the `sync_until` of a sync's next
+    page, else the xmin of the snapshot now. Taken once per request, before its rows are read
+    (a later xmin could pass writes committed after the read). Never past the xmin now: rows of
+    transactions still running would be skipped."""
+    django_request = getattr(request, "_request", request)
+    until: int | None = getattr(django_request, SYNC_UNTIL, None)
+    if until is None:
+        until = snapshot_xmin()
+        given = TOKEN.fullmatch(request.GET.get("sync_until", ""))
+        if given is not None and given.group(2) is None and request.GET.get("updated_since"):
+            until = min(int(given.group(1)), until)
+        setattr(django_request, SYNC_UNTIL, until)
+    return until
+
+
+class SyncTokenField(forms.CharField):
+    """A `Sync-Token` (digits); `updated_since` also takes the position in a sync the `next` links
+    give (`<token>.<id>`). Cleaned to (token, id or None)."""
+
+    def __init__(self, *args: Any, position: bool = False, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.position = position
+
+    def clean(self, value: Any) -> tuple[int, int | None] | None:
+        value = super().clean(value)
+        if not value:
+            return None
+        match = TOKEN.fullmatch(value)
+        if match is None or (match.group(2) is not None and not self.position):
+            raise forms.ValidationError(gettext("Give a Sync-Token, as an earlier answer sent it (0: everything)."))
+        return int(match.group(1)), None if match.group(2) is None else int(match.group(2))
+
+
+class SyncTokenFilter(django_filters.Filter):
+    field_class = SyncTokenField
+
+
+def _token_filter(pattern: str, **kwargs: Any) -> Any:
+    schema = {"type": "string", "pattern": pattern, "description": kwargs["help_text"]}
+    return extend_schema_field(schema)(cast(Any, SyncTokenFilter)(**kwargs))
+
+
+class ChangeFeed(django_filters.FilterSet):
+    """The change feed of a list, on top of its scoped queryset: `updated_since` keeps the rows
+    written from that token up to the request's `sync_until`, in the order they were written
+    (`changed_xid`, then id), so that each page starts after the last row of the one before."""
+
+    updated_since = _token_filter(
+        r"^[0-9]+(\.[0-9]+)?$",
+        method="filter_updated_since",
+        position=True,
+        help_text="The rows changed since this `Sync-Token` (of the previous sync's answers; `0`: every row), in "
+        "the order they changed. Follow `next` to the end, then keep the `Sync-Token` for the next sync.",
+    )
+    sync_until = _token_filter(
+        "^[0-9]+$",
+        method="keep_sync_until",
+        help_text="Set by the `next` links of a sync (with `updated_since`): its end, the `Sync-Token` of its first "
+        "page.",
+    )
+
+    def filter_updated_since(self, queryset: QuerySet[Any], name: str, value: Any) -> QuerySet[Any]:
+        if value is None:
+            return queryset
+        since, after_id = value
+        assert self.request is not None
+        until = sync_until(self.request)
+        start = (
+            Q(changed_xid__gte=since)
+            if after_id is None
+            else Q(changed_xid__gt=since) | Q(changed_xid=since, pk__gt=after_id)
+        )
+        return queryset.filter(start, changed_xid__lt=until).order_by("changed_xid", "pk")
+
+    def keep_sync_until(self, queryset: QuerySet[Any], name: str, value: Any) -> QuerySet[Any]:
+        return queryset  # read by sync_until(), once per request
+
+
 class MemberFilter(django_filters.FilterSet):
     as_of = django_filters.DateFilter(method="keep", help_text="Members on this date (default: today).")
     eu = django_filters.ChoiceFilter(
@@ -189,7 +304,7 @@ class MemberFilter(django_filters.FilterSet):
         return queryset.filter(matches)
 
 
-class CommitmentFilter(django_filters.FilterSet):
+class CommitmentFilter(ChangeFeed):
     member = _member_filter()
     target = _codes_filter(PolicyTarget.objects.all(), help_text="A policy target's code.")
     goal = _codes_filter(OperationalGoal.objects.all(), help_text="An operational goal's code.")
@@ -201,7 +316,7 @@ class CommitmentFilter(django_filters.FilterSet):
 
     class Meta:
         model = Commitment
-        fields = ("member", "target", "goal", "status", "cycle")
+        fields = ("member", "target", "goal", "status", "cycle", "updated_since", "sync_until")
 
     def filter_cycle(self, queryset: QuerySet[Commitment], name: str, value: Any) -> QuerySet[Commitment]:
         if not value:
@@ -233,7 +348,7 @@ class SubmissionFilter(django_filters.FilterSet):
 
     class Meta:
         model = Submission
-        fields = ("member", "cycle", "status", "target", "late")
+        fields: tuple[str, ...] = ("member", "cycle", "status", "target", "late")
 
     def filter_target(self, queryset: QuerySet[Submission], name: str, value: Any) -> QuerySet[Submission]:
         if not value:
@@ -245,6 +360,21 @@ class SubmissionFilter(django_filters.FilterSet):
         if value not in ("yes", "no"):
             return queryset
         return queryset.filter(is_late=value == "yes")  # type: ignore[misc]
+
+
+class SubmissionChangesFilter(ChangeFeed, SubmissionFilter):
+    """The API's submissions: the review queue's filters and the change feed."""
+
+    class Meta(SubmissionFilter.Meta):
+        fields = (*SubmissionFilter.Meta.fields, "updated_since", "sync_until")
+
+
+class ProgressUpdateChangesFilter(ChangeFeed):
+    """A submission's progress updates in the API: the change feed."""
+
+    class Meta:
+        model = ProgressUpdate
+        fields = ("updated_since", "sync_until")
 
 
 class GoalFilter(django_filters.FilterSet):

@@ -25,8 +25,9 @@ from accounts.models import User
 from commitments import permissions
 from commitments.dataversion import data_version, known_version
 
-# Headers a cached answer is sent with again; the rest is added by the middleware.
-KEPT_HEADERS = ("Content-Type", "Content-Disposition", "Vary", "Link")
+# Headers a cached answer is sent with again; the rest is added by the middleware. A Sync-Token
+# is the one taken with the answer: a later one could pass changes the answer has not.
+KEPT_HEADERS = ("Content-Type", "Content-Disposition", "Vary", "Link", "Sync-Token")
 
 
 def viewer_scope(viewer: permissions.AnyUser) -> str:

@@ -7,6 +7,7 @@ Views parse, call a selector or service, and serialize; every queryset is scoped
 import csv
 import io
 import re
+from collections.abc import Callable
 from datetime import date
 from typing import Any
 
@@ -24,9 +25,19 @@ from rest_framework.decorators import action
 from rest_framework.renderers import BaseRenderer, JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
+from rest_framework.utils.urls import remove_query_param, replace_query_param
 
 from accounts.models import User
-from alliance.api import READS, FilterBackend, OrderingFilter, SearchFilter, location, query_value
+from alliance.api import (
+    READS,
+    FilterBackend,
+    OrderingFilter,
+    Pagination,
+    SearchFilter,
+    check_filter_values,
+    location,
+    query_value,
+)
 from alliance.spreadsheets import safe_row
 from commitments import filtersets, permissions, selectors, services
 from commitments.models import (
@@ -322,6 +333,65 @@ class MemberViewSet(VersionedAnswers, viewsets.ReadOnlyModelViewSet[MemberState]
         return get_object_or_404(self.get_queryset(), iso_code=code)
 
 
+# --- The change feed (commitments.filtersets.ChangeFeed) ----------------------------------------
+
+SYNC_TOKEN = OpenApiParameter(
+    "Sync-Token",
+    OpenApiTypes.STR,
+    OpenApiParameter.HEADER,
+    response=[200],
+    description="Send it as `updated_since` in your next sync: it brings every change this answer has not. "
+    "The same on every page of a sync.",
+)
+SYNC_PARAMETERS = [
+    OpenApiParameter(name, OpenApiTypes.STR, description=filtersets.ChangeFeed.base_filters[name].extra["help_text"])
+    for name in ("updated_since", "sync_until")
+]
+
+
+class ChangesPagination(Pagination):
+    """The pages of a list; those of a sync (`updated_since`) in the order the rows changed, each
+    `next` starting after the last row of its page, up to the same `sync_until`. A row that changes
+    again during the sync leaves it for the next one, and no other row moves between pages, as it
+    would with page numbers. `count` is the rows of the sync from this page on."""
+
+    sync = False
+    sync_next: str | None = None
+    sync_count = 0
+
+    def paginate_queryset(self, queryset: Any, request: Request, view: Any = None) -> Any:
+        self.sync = "updated_since" in request.query_params
+        if not self.sync:
+            return super().paginate_queryset(queryset, request, view)
+        if query_value(request, self.page_query_param) is not None:
+            raise exceptions.ValidationError({self.page_query_param: [_("A sync pages with its next links.")]})
+        self.request = request
+        size = self.get_page_size(request)
+        rows = list(queryset[: size + 1])
+        self.sync_count = queryset.count() if len(rows) > size else len(rows)
+        self.sync_next = None
+        if len(rows) > size:
+            last = rows[size - 1]
+            url = remove_query_param(request.build_absolute_uri(), self.page_query_param)
+            url = replace_query_param(url, "updated_since", f"{last.changed_xid}.{last.pk}")
+            self.sync_next = replace_query_param(url, "sync_until", filtersets.sync_until(request))
+        return rows[:size]
+
+    def get_paginated_response(self, data: Any) -> Response:
+        if not self.sync:
+            return super().get_paginated_response(data)
+        body = {"count": self.sync_count, "next": self.sync_next, "previous": None, "results": data}
+        return Response(body, headers={"Link": f'<{self.sync_next}>; rel="next"'} if self.sync_next else {})
+
+
+def synced(request: Request, read: Callable[[], Any]) -> Any:
+    """An answer with its `Sync-Token`, taken before its rows are read."""
+    token = filtersets.sync_until(request)
+    response = read()
+    response["Sync-Token"] = str(token)
+    return response
+
+
 # --- Commitments -------------------------------------------------------------------------------
 
 
@@ -330,9 +400,15 @@ class CommitmentViewSet(VersionedAnswers, viewsets.ReadOnlyModelViewSet[Commitme
 
     serializer_class = s.CommitmentSerializer
     filterset_class = filtersets.CommitmentFilter
+    pagination_class = ChangesPagination
 
+    @extend_schema(parameters=[SYNC_TOKEN])
     def list(self, request: Request, *args: Any, **kwargs: Any) -> Any:
-        return self.versioned(request, lambda: super(CommitmentViewSet, self).list(request, *args, **kwargs))
+        def read() -> Any:
+            return synced(request, lambda: super(CommitmentViewSet, self).list(request, *args, **kwargs))
+
+        # A sync is never answered from the cache: its rows and its token are of this request alone.
+        return read() if "updated_since" in request.query_params else self.versioned(request, read)
 
     def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Any:
         return self.versioned(request, lambda: super(CommitmentViewSet, self).retrieve(request, *args, **kwargs))
@@ -363,7 +439,12 @@ class SubmissionViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet[S
     without it), and is refused (412) on a version you have not seen."""
 
     serializer_class = s.SubmissionSerializer
-    filterset_class = filtersets.SubmissionFilter
+    filterset_class = filtersets.SubmissionChangesFilter
+    pagination_class = ChangesPagination
+
+    @extend_schema(parameters=[SYNC_TOKEN])
+    def list(self, request: Request, *args: Any, **kwargs: Any) -> Any:
+        return synced(request, lambda: super(SubmissionViewSet, self).list(request, *args, **kwargs))
 
     def get_queryset(self) -> QuerySet[Submission]:
         viewer = permissions.viewer_of(self.request)
@@ -472,6 +553,7 @@ class SubmissionViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet[S
         methods=["GET"],
         request=None,
         responses={200: s.ProgressUpdateSerializer(many=True)},
+        parameters=[*SYNC_PARAMETERS, SYNC_TOKEN],
         operation_id="updates_list",
     )
     @extend_schema(
@@ -482,9 +564,9 @@ class SubmissionViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet[S
     )
     @action(detail=True, methods=["get", "post"], pagination_class=None, filter_backends=[])
     def updates(self, request: Request, pk: str | None = None) -> Response:
-        submission = self.get_object()
         if request.method in READS:
-            return Response(s.ProgressUpdateSerializer(submission.visible_updates, many=True).data)  # type: ignore[attr-defined]
+            return synced(request, lambda: self._updates_of(self.get_object()))  # type: ignore[no-any-return]
+        submission = self.get_object()
         data = s.NewProgressUpdateSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         values = dict(data.validated_data)
@@ -492,6 +574,22 @@ class SubmissionViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet[S
         if ProgressUpdate.objects.filter(submission=submission, commitment=commitment).exists():
             raise services.WorkflowError("This commitment has an update already: change it with PUT or PATCH.")
         return self._update_response(self._save(submission, commitment, values, 0), status.HTTP_201_CREATED)
+
+    def _updates_of(self, submission: Submission) -> Response:
+        updates = submission.visible_updates  # type: ignore[attr-defined]
+        if "updated_since" in self.request.query_params:
+            check_filter_values(self.request, filtersets.ProgressUpdateChangesFilter)
+            viewer = permissions.viewer_of(self.request)
+            visible = permissions.updates_visible_to(viewer).filter(submission=submission)
+            changes = filtersets.ProgressUpdateChangesFilter(
+                self.request.query_params,
+                queryset=visible.select_related("submission").prefetch_related("milestones"),
+                request=self.request,
+            )
+            if not changes.is_valid():
+                raise exceptions.ValidationError(changes.errors)
+            updates = changes.qs
+        return Response(s.ProgressUpdateSerializer(updates, many=True).data)
 
     @extend_schema(methods=["GET"], request=None, responses={200: s.ProgressUpdateSerializer})
     @extend_schema(

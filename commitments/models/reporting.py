@@ -71,6 +71,12 @@ def figure_fields_for(goal_code: str | None) -> tuple[str, ...]:
     return (*figures, "figures_source") if figures else ()
 
 
+def changed_xid_field() -> models.BigIntegerField:  # type: ignore[type-arg]
+    """The id of the transaction that last wrote the row, set by a database trigger on every insert
+    and update (migration 0010), whatever wrote it: the API's change feed (`updated_since`)."""
+    return models.BigIntegerField(default=0, db_index=True, editable=False)
+
+
 class Commitment(models.Model):
     """An action a member state has pledged towards a policy target."""
 
@@ -106,6 +112,7 @@ class Commitment(models.Model):
     created_by = models.ForeignKey("accounts.User", on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+    changed_xid = changed_xid_field()
 
     class Meta:
         ordering = ["member_state__name", "target__number", "title"]
@@ -181,6 +188,7 @@ class Submission(models.Model):
     accepted_by = models.ForeignKey("accounts.User", on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+    changed_xid = changed_xid_field()
 
     class Meta:
         ordering = ["cycle__due_on", "member_state__name"]
@@ -280,6 +288,7 @@ class ProgressUpdate(models.Model):
     save_id = models.CharField(max_length=64, blank=True, default="")
     updated_by = models.ForeignKey("accounts.User", on_delete=models.SET_NULL, null=True, related_name="+")
     updated_at = models.DateTimeField(auto_now=True)
+    changed_xid = changed_xid_field()
 
     class Meta:
         ordering = ["commitment__target__number", "commitment__title"]
