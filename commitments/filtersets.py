@@ -171,11 +171,19 @@ def snapshot_xmin() -> int:
         return int(cursor.fetchone()[0])
 
 
-def sync_until(request: HttpRequest) -> int:
+def feed_available() -> bool:
+    """The change feed counts on PostgreSQL's transaction ids: the embedded SQLite of `make run`
+    has none, and answers without it."""
+    return connection.vendor == "postgresql"
+
+
+def sync_until(request: HttpRequest) -> int | None:
     """The end of this request's sync, and its `Sync-Token`: the `sync_until` of a sync's next
     page, else the xmin of the snapshot now. Taken once per request, before its rows are read
     (a later xmin could pass writes committed after the read). Never past the xmin now: rows of
     transactions still running would be skipped."""
+    if not feed_available():
+        return None
     django_request = getattr(request, "_request", request)
     until: int | None = getattr(django_request, SYNC_UNTIL, None)
     if until is None:
@@ -199,6 +207,8 @@ class SyncTokenField(forms.CharField):
         value = super().clean(value)
         if not value:
             return None
+        if not feed_available():
+            raise forms.ValidationError(gettext("Syncing changes needs the PostgreSQL database of a deployment."))
         match = TOKEN.fullmatch(value)
         if match is None or (match.group(2) is not None and not self.position):
             raise forms.ValidationError(gettext("Give a Sync-Token, as an earlier answer sent it (0: everything)."))
@@ -239,6 +249,7 @@ class ChangeFeed(django_filters.FilterSet):
         since, after_id = value
         assert self.request is not None
         until = sync_until(self.request)
+        assert until is not None  # the token's field refused it otherwise
         start = (
             Q(changed_xid__gte=since)
             if after_id is None

@@ -374,7 +374,7 @@ class ChangesPagination(Pagination):
             last = rows[size - 1]
             url = remove_query_param(request.build_absolute_uri(), self.page_query_param)
             url = replace_query_param(url, "updated_since", f"{last.changed_xid}.{last.pk}")
-            self.sync_next = replace_query_param(url, "sync_until", filtersets.sync_until(request))
+            self.sync_next = replace_query_param(url, "sync_until", str(filtersets.sync_until(request)))
         return rows[:size]
 
     def get_paginated_response(self, data: Any) -> Response:
@@ -388,7 +388,8 @@ def synced(request: Request, read: Callable[[], Any]) -> Any:
     """An answer with its `Sync-Token`, taken before its rows are read."""
     token = filtersets.sync_until(request)
     response = read()
-    response["Sync-Token"] = str(token)
+    if token is not None:
+        response["Sync-Token"] = str(token)
     return response
 
 
