@@ -13,7 +13,6 @@ from wsgiref.util import setup_testing_defaults
 from wsgiref.validate import validator
 
 import pytest
-from django.core.cache import cache
 from django.core.signals import request_finished, request_started
 from django.db import close_old_connections
 from django.test import Client
@@ -21,7 +20,6 @@ from django.utils import timezone
 
 from accounts.models import User
 from alliance import api_router
-from alliance.api import AnonymousThrottle, KeyThrottle
 from alliance.wsgi import application
 from commitments import dataversion, selectors, services
 from commitments.models import Commitment, ProgressUpdate, ReportingCycle, Submission
@@ -55,17 +53,6 @@ def assert_problem(response: Any, status: int, field: str | None = None) -> dict
     if field is not None:
         assert field in body["errors"], body
     return body
-
-
-@pytest.fixture
-def update(draft: Submission, contact: User, french_commitments: list[Commitment]) -> ProgressUpdate:
-    return services.progress_update_save(
-        submission=draft,
-        commitment=french_commitments[0],
-        actor=contact,
-        values={"status": "on_track", "completion_percent": 30, "narrative": "Under way."},
-        expected_version=0,
-    )
 
 
 # --- 1. Credentials -------------------------------------------------------------------------------
@@ -435,17 +422,6 @@ def test_every_paginated_list_sends_rfc_8288_link_headers(anonymous_api: ApiClie
     assert again["Link"] == middle["Link"]
     for path in (f"{V1}/targets/", f"{V1}/goals/", f"{V1}/declarations/", f"{V1}/cycles/", f"{V1}/commitments/"):
         assert set(link_relations(anonymous_api.get(path)["Link"])) == {"first", "last"}, path
-
-
-@pytest.fixture
-def tight_limits() -> Iterator[None]:
-    saved = (AnonymousThrottle.THROTTLE_RATES, KeyThrottle.THROTTLE_RATES)
-    rates: dict[str, str | None] = {"anonymous": "3/min", "key": "5/min"}
-    AnonymousThrottle.THROTTLE_RATES = KeyThrottle.THROTTLE_RATES = rates
-    cache.clear()
-    yield
-    AnonymousThrottle.THROTTLE_RATES, KeyThrottle.THROTTLE_RATES = saved
-    cache.clear()
 
 
 def test_every_throttled_answer_carries_ratelimit_headers(tight_limits: None, contact: User) -> None:

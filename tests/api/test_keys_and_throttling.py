@@ -1,11 +1,6 @@
 """API keys issued in the browser, revoked with the account; throttling per key and per address."""
 
 import re
-from collections.abc import Iterator
-
-import pytest
-from django.conf import LazySettings
-from django.core.cache import cache
 
 from accounts import services
 from accounts.models import ApiKey, User
@@ -39,24 +34,6 @@ def test_deactivating_an_account_revokes_its_keys(secretariat_admin: User, conta
     services.account_deactivate(user=contact, actor=secretariat_admin)
     assert ApiKey.objects.get(user=contact).revoked_at is not None
     assert ApiClient(raw).get("/api/v1/submissions/").status_code == 401
-
-
-@pytest.fixture
-def tight_limits(settings: LazySettings) -> Iterator[None]:
-    from rest_framework.settings import api_settings
-
-    rest = {**settings.REST_FRAMEWORK, "DEFAULT_THROTTLE_RATES": {"anonymous": "3/min", "key": "5/min"}}
-    settings.REST_FRAMEWORK = rest
-    api_settings.reload()
-    from alliance.api import AnonymousThrottle, KeyThrottle
-
-    saved = (AnonymousThrottle.THROTTLE_RATES, KeyThrottle.THROTTLE_RATES)
-    rates: dict[str, str | None] = {"anonymous": "3/min", "key": "5/min"}
-    AnonymousThrottle.THROTTLE_RATES = KeyThrottle.THROTTLE_RATES = rates
-    cache.clear()
-    yield
-    AnonymousThrottle.THROTTLE_RATES, KeyThrottle.THROTTLE_RATES = saved
-    cache.clear()
 
 
 def test_anonymous_clients_are_throttled_per_address(tight_limits: None, alliance: None) -> None:

@@ -11,7 +11,6 @@ from django.test import Client
 from django.urls import reverse
 
 from accounts.models import User
-from commitments import services
 from commitments.models import Commitment, HistoryEntry, ProgressUpdate, Submission, SubmissionSnapshot
 from tests.api.conftest import ApiClient, key_for
 from tests.conftest import fill_all
@@ -43,17 +42,6 @@ def assert_asks_for_if_match(response: Any) -> None:
     assert "If-Match" in detail
     assert "GET" in detail
     assert "ETag" in detail
-
-
-@pytest.fixture
-def update(draft: Submission, contact: User, french_commitments: list[Commitment]) -> ProgressUpdate:
-    return services.progress_update_save(
-        submission=draft,
-        commitment=french_commitments[0],
-        actor=contact,
-        values={"status": "on_track", "completion_percent": 30, "narrative": "Under way."},
-        expected_version=0,
-    )
 
 
 @pytest.fixture
