@@ -220,9 +220,29 @@ class OrderingFilter(filters.OrderingFilter):
             raise exceptions.ValidationError({self.ordering_param: [message]})
         return fields
 
+    def get_schema_operation_parameters(self, view: "APIView") -> list[dict[str, Any]]:
+        # The fields it takes, as a pattern: a generated client or fuzzer sends only what is accepted.
+        fields = getattr(view, "ordering_fields", None)
+        parameters: list[dict[str, Any]] = super().get_schema_operation_parameters(view)
+        if isinstance(fields, (list, tuple)):
+            field = "-?(" + "|".join(re.escape(name) for name in fields) + ")"
+            for parameter in parameters:
+                parameter["schema"] = {"type": "string", "pattern": f"^{field}(,{field})*$"}
+        return parameters
+
+
+# Text with something other than spaces in it (an empty parameter is a 400: query_value).
+NOT_BLANK = r"^[\s\S]*\S[\s\S]*$"
+
 
 class SearchFilter(filters.SearchFilter):
     """DRF's, with the rules of the query string: an empty or repeated `search` is a 400."""
+
+    def get_schema_operation_parameters(self, view: "APIView") -> list[dict[str, Any]]:
+        parameters: list[dict[str, Any]] = super().get_schema_operation_parameters(view)
+        for parameter in parameters:
+            parameter["schema"] = {"type": "string", "pattern": NOT_BLANK}
+        return parameters
 
     def get_search_terms(self, request: Request) -> list[str]:
         query_value(request, self.search_param)
@@ -239,6 +259,22 @@ class Pagination(PageNumberPagination):
     page_query_description = "A page number from 1, or `last`; past the last page: 404."
     page_size_query_description = "Results per page, from 1 (50 by default; more than 500 is answered with 500)."
 
+    def get_schema_operation_parameters(self, view: Any) -> list[dict[str, Any]]:
+        # What the page parameters take, stated in the schema that clients and fuzzers generate from.
+        schemas = {
+            self.page_query_param: {
+                "oneOf": [
+                    {"type": "integer", "minimum": 1},
+                    {"type": "string", "enum": sorted(self.last_page_strings)},
+                ]
+            },
+            self.page_size_query_param: {"type": "integer", "minimum": 1},
+        }
+        parameters: list[dict[str, Any]] = super().get_schema_operation_parameters(view)
+        return [
+            {**parameter, "schema": schemas.get(parameter["name"], parameter["schema"])} for parameter in parameters
+        ]
+
     def get_page_size(self, request: Request) -> int:
         raw = query_value(request, self.page_size_query_param)
         if raw is None:
@@ -250,12 +286,18 @@ class Pagination(PageNumberPagination):
             raise exceptions.ValidationError({self.page_size_query_param: [message]})
         return min(int(raw), self.max_page_size)
 
-    def paginate_queryset(self, queryset: Any, request: Request, view: "APIView | None" = None) -> Any:
+    def check_query(self, request: Request) -> None:
+        """A 400 naming `page` or `page_size` when either is given and is not what it takes: also
+        where an answer is not paged (a CSV table), so that a mistake never passes unnoticed."""
+        self.get_page_size(request)
         raw = query_value(request, self.page_query_param)
         if raw is not None and raw not in self.last_page_strings and not (DIGITS.fullmatch(raw) and int(raw) > 0):
             raise exceptions.ValidationError(
                 {self.page_query_param: [gettext("Give a page number: a whole number from 1, or last.")]}
             )
+
+    def paginate_queryset(self, queryset: Any, request: Request, view: "APIView | None" = None) -> Any:
+        self.check_query(request)
         return super().paginate_queryset(queryset, request, view)
 
     def get_paginated_response(self, data: Any) -> Response:
@@ -575,7 +617,102 @@ def document_http(result: dict[str, Any], generator: Any, request: Any, public: 
                     operation["security"] = [*operation.get("security", []), {}]
                 if path.endswith(".csv"):
                     _csv_only(operation)
+    _link_operations(result)
+    _not_blank(result)
+    _chosen_fields(result)
     return result
+
+
+def _chosen_fields(result: dict[str, Any]) -> None:
+    """A list that takes `fields` answers the fields a client chose: none of its objects' fields
+    is required then."""
+    schemas: dict[str, Any] = result.get("components", {}).get("schemas", {})
+    for item in result.get("paths", {}).values():
+        operation = item.get("get")
+        if not isinstance(operation, dict) or not any(p.get("name") == "fields" for p in operation["parameters"]):
+            continue
+        body = _response_schema(operation["responses"].get("200", {}), schemas)
+        reference = body.get("properties", {}).get("results", {}).get("items", {}).get("$ref", "")
+        if reference:
+            schemas[reference.rsplit("/", 1)[1]].pop("required", None)
+
+
+def _not_blank(result: dict[str, Any]) -> None:
+    """A text a request must give (minLength 1) must hold more than spaces: DRF trims it, and a
+    blank one is a 400. The schema says so, for clients and fuzzers that generate requests."""
+    for name, component in result.get("components", {}).get("schemas", {}).items():
+        if not name.endswith("Request"):
+            continue
+        for field in component.get("properties", {}).values():
+            if field.get("type") == "string" and field.get("minLength", 0) >= 1 and not field.keys() & FORMATS:
+                field["pattern"] = NOT_BLANK
+
+
+FORMATS = {"pattern", "format", "enum"}  # what already says more of a text than its length
+
+
+_PATH_PARAMETER = re.compile(r"\{([a-z_]+)\}")
+
+
+def _link_operations(result: dict[str, Any]) -> None:
+    """OpenAPI links, so that a client or a fuzzer can follow the API from one answer to the next.
+    From a collection's answers (its list, or what a POST to it created) to the operations on one
+    of its objects, `/x/` to `/x/{name}/…`: the new parameter is read from the answer (an object's
+    `name`, or `commitment` for `{commitment_id}`; the first of a page, or the created object).
+    From an object's answer to the operations at and under its address: a write there sends the
+    answer's `ETag` as `If-Match`. Parameters of the source's own address come from its request."""
+    paths: dict[str, dict[str, Any]] = result.get("paths", {})
+    schemas: dict[str, Any] = result.get("components", {}).get("schemas", {})
+    operations = [
+        (path, method, operation)
+        for path, item in paths.items()
+        for method, operation in item.items()
+        if isinstance(operation, dict) and "operationId" in operation
+    ]
+    for source_path, method, source in operations:
+        if method not in ("get", "post") or source_path.endswith(".csv"):
+            continue
+        known = _PATH_PARAMETER.findall(source_path)
+        on_object = source_path.endswith("}/")
+        for code, response in source["responses"].items():
+            if not code.startswith("2") or (on_object and method != "get"):
+                continue
+            body = _response_schema(response, schemas)
+            prefix, item = _first_item(body, schemas) if method == "get" and not on_object else ("", body)
+            links: dict[str, Any] = {}
+            for path, target_method, target in operations:
+                if not path.startswith(source_path) or (path == source_path and target_method == method):
+                    continue
+                new = _PATH_PARAMETER.findall(path)[len(known) :]
+                parameters = {name: f"$request.path.{name}" for name in known}
+                if on_object and not new:
+                    if target_method != "get" and "If-Match" in _header_names(target):
+                        parameters["header.If-Match"] = "$response.header.ETag"
+                elif not on_object and len(new) == 1 and new[0].removesuffix("_id") in item.get("properties", {}):
+                    parameters[new[0]] = f"$response.body#{prefix}/{new[0].removesuffix('_id')}"
+                else:
+                    continue
+                links[target["operationId"]] = {"operationId": target["operationId"], "parameters": parameters}
+            if links:
+                response["links"] = links
+
+
+def _resolve(schema: dict[str, Any], schemas: dict[str, Any]) -> dict[str, Any]:
+    reference = schema.get("$ref", "")
+    return _resolve(schemas[reference.rsplit("/", 1)[1]], schemas) if reference else schema
+
+
+def _response_schema(response: dict[str, Any], schemas: dict[str, Any]) -> dict[str, Any]:
+    content = response.get("content", {}).get("application/json", {})
+    return _resolve(content.get("schema", {}), schemas)
+
+
+def _first_item(body: dict[str, Any], schemas: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+    """The JSON pointer to the first object of a list's answer (a page or a plain array), and its schema."""
+    if body.get("type") == "array":
+        return "/0", _resolve(body.get("items", {}), schemas)
+    results = body.get("properties", {}).get("results", {})
+    return "/results/0", _resolve(results.get("items", {}), schemas)
 
 
 # The verb of an operation on a collection or on one object, as in the generated clients' names.
@@ -603,6 +740,9 @@ def _name_operation(path: str, method: str, operation: dict[str, Any], *, collec
 
 
 def _csv_only(operation: dict[str, Any]) -> None:
-    """An address ending in .csv answers CSV text, whatever the view's serializer would describe."""
+    """An address ending in .csv answers CSV text, whatever the view's serializer would describe:
+    the whole table (no pages), in the format its address names (no `format` parameter)."""
     answer = operation["responses"].get("200", {})
     answer["content"] = {"text/csv": {"schema": {"type": "string"}}}
+    unused = {"format", "page", "page_size"}
+    operation["parameters"] = [p for p in operation.get("parameters", []) if p.get("name") not in unused]

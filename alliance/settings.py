@@ -406,7 +406,7 @@ SPECTACULAR_SETTINGS = {
         "Authenticate with `Authorization: Token <key>` (or `Bearer <key>`); anonymous clients see published "
         "data. Errors are problem details (RFC 9457, `application/problem+json`)."
     ),
-    "VERSION": "1.1.0",
+    "VERSION": "1.2.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",

@@ -89,6 +89,10 @@ class ValuesFilter(django_filters.MultipleChoiceFilter):
         super().__init__(*args, **kwargs)
 
 
+# Names separated by commas, none of them empty (check_filter_values).
+NAMES = r"^[^,]*[^,\s][^,]*(,[^,]*[^,\s][^,]*)*$"
+
+
 class ObjectsFilter(django_filters.ModelMultipleChoiceFilter):
     """Any of several objects, named by `to_field_name` (their id by default)."""
 
@@ -98,7 +102,7 @@ class ObjectsFilter(django_filters.ModelMultipleChoiceFilter):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         kwargs.setdefault("distinct", False)
         super().__init__(*args, **kwargs)
-        item = self.item_schema or ({"type": "string"} if self.extra.get("to_field_name") else None)
+        item = self.item_schema or ({"type": "string", "pattern": NAMES} if self.extra.get("to_field_name") else None)
         if item is not None:
             # drf-spectacular cannot tell what names the objects of a filter with a method.
             extend_schema_field({**item, "description": self.extra.get("help_text", "")})(cast(Any, self))
@@ -146,7 +150,8 @@ def _codes_filter(queryset: QuerySet[Any], **kwargs: Any) -> ObjectsFilter:
 # later write gets an id at or above it, so it is the next sync's `updated_since`. A commit order
 # unlike the id order (a long transaction) never makes a client skip a row, as a time would.
 
-TOKEN = re.compile(r"([0-9]{1,18})(?:\.([0-9]{1,18}))?")
+SYNC_DIGITS = "[0-9]{1,18}"  # a PostgreSQL transaction id (xid8) or a row id: fits a bigint
+TOKEN = re.compile(rf"({SYNC_DIGITS})(?:\.({SYNC_DIGITS}))?")
 SYNC_UNTIL = "_sync_until"
 
 
@@ -217,11 +222,13 @@ class SyncTokenField(forms.CharField):
 
 class SyncTokenFilter(django_filters.Filter):
     field_class = SyncTokenField
+    schema: dict[str, Any]  # what it takes, for the schema of a list that documents it by hand
 
 
 def _token_filter(pattern: str, **kwargs: Any) -> Any:
-    schema = {"type": "string", "pattern": pattern, "description": kwargs["help_text"]}
-    return extend_schema_field(schema)(cast(Any, SyncTokenFilter)(**kwargs))
+    token = cast(Any, SyncTokenFilter)(**kwargs)
+    token.schema = {"type": "string", "pattern": pattern, "description": kwargs["help_text"]}
+    return extend_schema_field(token.schema)(token)
 
 
 class ChangeFeed(django_filters.FilterSet):
@@ -230,14 +237,14 @@ class ChangeFeed(django_filters.FilterSet):
     (`changed_xid`, then id), so that each page starts after the last row of the one before."""
 
     updated_since = _token_filter(
-        r"^[0-9]+(\.[0-9]+)?$",
+        rf"^{SYNC_DIGITS}(\.{SYNC_DIGITS})?$",
         method="filter_updated_since",
         position=True,
         help_text="The rows changed since this `Sync-Token` (of the previous sync's answers; `0`: every row), in "
         "the order they changed. Follow `next` to the end, then keep the `Sync-Token` for the next sync.",
     )
     sync_until = _token_filter(
-        "^[0-9]+$",
+        f"^{SYNC_DIGITS}$",
         method="keep_sync_until",
         help_text="Set by the `next` links of a sync (with `updated_since`): its end, the `Sync-Token` of its first "
         "page.",

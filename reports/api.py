@@ -102,10 +102,9 @@ class PublishSerializer(serializers.Serializer[Any]):
 
 
 class WithdrawSerializer(serializers.Serializer[Any]):
-    # Optional here: the service requires it, and its refusal names the field (400).
-    reason = serializers.CharField(
-        required=False, allow_blank=True, max_length=2000, help_text="Why the report is withdrawn (required)."
-    )
+    # Required in the request's shape too, so that the schema says so (the service's refusal of a
+    # blank reason still names the field for its other callers).
+    reason = serializers.CharField(max_length=2000, help_text="Why the report is withdrawn.")
 
 
 class CompiledReportViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet[CompiledReport]):

@@ -65,6 +65,13 @@ class MemberSerializer(serializers.ModelSerializer[MemberState]):
         model = MemberState
         fields: tuple[str, ...] = ("iso_code", "name", "joined_on", "left_on", "is_eu_member", "status")
 
+    def __init__(self, *args: Any, fields: tuple[str, ...] | None = None, **kwargs: Any) -> None:
+        # `fields`: the ones a client chose (the list's `fields` parameter); the others are left out.
+        super().__init__(*args, **kwargs)
+        if fields is not None:
+            for name in set(self.fields) - set(fields):
+                self.fields.pop(name)
+
     @extend_schema_field(MemberStatusSerializer)
     def get_status(self, member: MemberState) -> dict[str, Any]:
         # The summary is plain data already; building a nested serializer for each member cost
@@ -160,6 +167,11 @@ class MilestoneInputSerializer(serializers.Serializer[Any]):
     done = serializers.BooleanField(default=False)
 
 
+@extend_schema_field({"type": "string", "format": "decimal", "pattern": r"^[0-9]{1,6}(\.[0-9])?$"})
+class HoursField(serializers.DecimalField):
+    """Hours from 0, to the tenth, as the schema's pattern says (drf-spectacular's would allow a minus)."""
+
+
 class ProgressUpdateInputSerializer(serializers.Serializer[Any]):
     """A progress update as a client writes it (every field optional on PATCH)."""
 
@@ -170,9 +182,7 @@ class ProgressUpdateInputSerializer(serializers.Serializer[Any]):
     narrative = serializers.CharField(required=False, allow_blank=True, max_length=20000)
     confidentiality = serializers.ChoiceField(choices=Confidentiality.choices, required=False)
     icse_victims_identified = serializers.IntegerField(required=False, allow_null=True, min_value=0, max_value=10**9)
-    takedown_median_hours = serializers.DecimalField(
-        required=False, allow_null=True, max_digits=7, decimal_places=1, min_value=0
-    )
+    takedown_median_hours = HoursField(required=False, allow_null=True, max_digits=7, decimal_places=1, min_value=0)
     figures_source = serializers.CharField(required=False, allow_blank=True, max_length=300)
     milestones = MilestoneInputSerializer(many=True, required=False, max_length=50)  # type: ignore[call-arg]
 
@@ -187,7 +197,7 @@ class ReturnedUpdateSerializer(serializers.Serializer[Any]):
 
 
 class ReturnSerializer(serializers.Serializer[Any]):
-    updates = ReturnedUpdateSerializer(many=True, allow_empty=False)
+    updates = serializers.ListField(child=ReturnedUpdateSerializer(), min_length=1)
 
 
 class StartSubmissionSerializer(serializers.Serializer[Any]):

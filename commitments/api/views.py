@@ -9,7 +9,7 @@ import io
 import re
 from collections.abc import Callable
 from datetime import date
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.db.models import Prefetch, QuerySet
@@ -17,6 +17,7 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.http import parse_etags
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema, extend_schema_view
@@ -191,39 +192,59 @@ class MemberCsvRenderer(BaseRenderer):
     charset = "utf-8"
 
     def render(self, data: Any, accepted_media_type: str | None = None, renderer_context: Any = None) -> bytes:
-        rows = data if isinstance(data, list) else [data]
         buffer = io.StringIO()
         if isinstance(data, list):  # the table, with its header row even when no member matches
+            view = (renderer_context or {}).get("view")
+            fields = view.selected_fields() if isinstance(view, MemberViewSet) else s.MemberSerializer.Meta.fields
             targets = list(PolicyTarget.objects.order_by("number").values_list("code", flat=True))
             statuses = [choice.value for choice in Commitment.Status]
             writer = csv.writer(buffer)
-            # A machine table (codes, ISO dates), opened in spreadsheets all the same: names are text
-            # typed in the admin, which must never run there as a formula.
-            writer.writerow(
-                ["iso_code", "name", "joined_on", "left_on", "is_eu_member", "commitments"]
-                + [f"target_{t}" for t in targets]
-                + [f"status_{x}" for x in statuses]
-                + ["completion_percent", "current_cycle", "submission_status", "is_late", "last_accepted_at"]
-            )
-            for row in rows:
-                status_ = row["status"]
-                cycle = status_["current_cycle"] or {}
+            writer.writerow([column for field in fields for column in self._columns(field, targets, statuses)])
+            for row in data:
+                # A machine table (codes, ISO dates), opened in spreadsheets all the same: names are
+                # text typed in the admin, which must never run there as a formula.
                 writer.writerow(
-                    safe_row(
-                        [row["iso_code"], row["name"], row["joined_on"], row["left_on"] or "", row["is_eu_member"]]
-                        + [status_["commitments"]["total"]]
-                        + [status_["commitments"]["by_target"][t] for t in targets]
-                        + [status_["commitments"]["by_status"][x] for x in statuses]
-                        + [status_["completion_percent"], cycle.get("name", ""), cycle.get("submission_status", "")]
-                        + [cycle.get("is_late", ""), status_["last_accepted_at"] or ""]
-                    )
+                    safe_row([cell for field in fields for cell in self._cells(row, field, targets, statuses)])
                 )
         elif isinstance(data, dict) and "detail" in data:
             buffer.write(f"detail\n{data['detail']}\n")
         return buffer.getvalue().encode()
 
+    @staticmethod
+    def _columns(field: str, targets: list[str], statuses: list[str]) -> list[str]:
+        if field != "status":
+            return [field]
+        return (
+            ["commitments"]
+            + [f"target_{t}" for t in targets]
+            + [f"status_{x}" for x in statuses]
+            + ["completion_percent", "current_cycle", "submission_status", "is_late", "last_accepted_at"]
+        )
+
+    @staticmethod
+    def _cells(row: dict[str, Any], field: str, targets: list[str], statuses: list[str]) -> list[Any]:
+        if field != "status":
+            value = row[field]
+            return ["" if value is None else value]
+        status_ = row["status"]
+        cycle = status_["current_cycle"] or {}
+        return (
+            [status_["commitments"]["total"]]
+            + [status_["commitments"]["by_target"][t] for t in targets]
+            + [status_["commitments"]["by_status"][x] for x in statuses]
+            + [status_["completion_percent"], cycle.get("name", ""), cycle.get("submission_status", "")]
+            + [cycle.get("is_late", ""), status_["last_accepted_at"] or ""]
+        )
+
 
 AS_OF = OpenApiParameter("as_of", OpenApiTypes.DATE, description="Members on this date (default: today).")
+_FIELD = "(" + "|".join(s.MemberSerializer.Meta.fields) + ")"
+FIELDS = OpenApiParameter(
+    "fields",
+    {"type": "string", "pattern": f"^{_FIELD}(,{_FIELD})*$"},
+    description="The fields of each member to answer (columns of the CSV table), separated by commas, e.g. "
+    "`iso_code,name`; all of them by default. Without `status` the answer is quicker: no summary is worked out.",
+)
 
 
 @extend_schema_view(
@@ -231,6 +252,7 @@ AS_OF = OpenApiParameter("as_of", OpenApiTypes.DATE, description="Members on thi
         parameters=[
             OpenApiParameter("format", OpenApiTypes.STR, enum=["json", "csv"], description="csv: the table."),
             AS_OF,
+            FIELDS,
         ]
     ),
     retrieve=extend_schema(parameters=[AS_OF]),
@@ -257,6 +279,23 @@ class MemberViewSet(VersionedAnswers, viewsets.ReadOnlyModelViewSet[MemberState]
             return field.clean(raw)  # type: ignore[no-any-return]
         except forms.ValidationError as error:
             raise exceptions.ValidationError({"as_of": error.messages}) from error
+
+    def selected_fields(self) -> tuple[str, ...]:
+        """The fields the list answers (`fields`), in the serializer's order; a 400 naming `fields`
+        for a name that is not one of them."""
+        known: tuple[str, ...] = s.MemberSerializer.Meta.fields
+        raw = query_value(self.request, "fields")
+        if raw is None:
+            return known
+        names = [part.strip() for part in raw.split(",")]
+        unknown = [name for name in names if name not in known]
+        if unknown or not all(names):
+            message = gettext("Choose fields among %(known)s, separated by commas (not: %(unknown)s).") % {
+                "known": ", ".join(known),
+                "unknown": ", ".join(unknown) or gettext("an empty name"),
+            }
+            raise exceptions.ValidationError({"fields": [message]})
+        return tuple(name for name in known if name in names)
 
     def get_queryset(self) -> QuerySet[MemberState]:
         queryset = selectors.members_as_of(day=self.as_of())
@@ -288,7 +327,9 @@ class MemberViewSet(VersionedAnswers, viewsets.ReadOnlyModelViewSet[MemberState]
     def get_serializer_class(self) -> Any:
         return s.MemberDetailSerializer if self.action == "retrieve" else s.MemberSerializer
 
-    def _context_for(self, members: list[MemberState]) -> dict[str, Any]:
+    def _context_for(self, members: list[MemberState], *, status: bool = True) -> dict[str, Any]:
+        if not status:
+            return {**self.get_serializer_context(), "today": _today()}
         viewer = permissions.viewer_of(self.request)
         status_ = selectors.member_status(
             member_ids=[m.pk for m in members],
@@ -302,14 +343,18 @@ class MemberViewSet(VersionedAnswers, viewsets.ReadOnlyModelViewSet[MemberState]
         return self.versioned(request, lambda: self._list(request))
 
     def _list(self, request: Request) -> Response:
+        fields = self.selected_fields()
         queryset = self.filter_queryset(self.get_queryset())
         if request.accepted_renderer.format == "csv":
+            assert isinstance(self.paginator, Pagination)
+            self.paginator.check_query(request)
             members = list(queryset)  # the whole table, not a page
-            return Response(s.MemberSerializer(members, many=True, context=self._context_for(members)).data)
-        page = self.paginate_queryset(queryset)
-        members = list(page) if page is not None else list(queryset)
-        data = s.MemberSerializer(members, many=True, context=self._context_for(members)).data
-        return self.get_paginated_response(data)
+        else:
+            page = self.paginate_queryset(queryset)
+            members = list(page) if page is not None else list(queryset)
+        context = self._context_for(members, status="status" in fields)
+        data = s.MemberSerializer(members, many=True, context=context, fields=fields).data
+        return Response(data) if request.accepted_renderer.format == "csv" else self.get_paginated_response(data)
 
     def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Any:
         def build() -> Response:
@@ -319,8 +364,9 @@ class MemberViewSet(VersionedAnswers, viewsets.ReadOnlyModelViewSet[MemberState]
         return self.versioned(request, build)
 
     def get_renderers(self) -> Any:
-        # The CSV format is the status table: the list only.
-        return super().get_renderers() if self.action == "list" else [JSONRenderer()]
+        # The CSV format is the status table: the list only. (No action: a method the list does not
+        # take, answered 405 whatever the format asked.)
+        return super().get_renderers() if self.action in ("list", None) else [JSONRenderer()]
 
     def handle_exception(self, exc: Exception) -> Response:
         # Errors answer JSON, whatever format was asked for (the CSV table included).
@@ -344,8 +390,9 @@ SYNC_TOKEN = OpenApiParameter(
     "The same on every page of a sync.",
 )
 SYNC_PARAMETERS = [
-    OpenApiParameter(name, OpenApiTypes.STR, description=filtersets.ChangeFeed.base_filters[name].extra["help_text"])
+    OpenApiParameter(name, token.schema, description=token.extra["help_text"])
     for name in ("updated_since", "sync_until")
+    for token in [cast(filtersets.SyncTokenFilter, filtersets.ChangeFeed.base_filters[name])]
 ]
 
 
@@ -355,6 +402,9 @@ class ChangesPagination(Pagination):
     again during the sync leaves it for the next one, and no other row moves between pages, as it
     would with page numbers. `count` is the rows of the sync from this page on."""
 
+    page_query_description = (
+        Pagination.page_query_description + " Not with `updated_since`: a sync pages with its `next` links."
+    )
     sync = False
     sync_next: str | None = None
     sync_count = 0

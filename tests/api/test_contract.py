@@ -6,6 +6,7 @@ import csv
 import io
 import json
 import random
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any, cast
@@ -517,3 +518,38 @@ def test_the_schema_describes_the_answers_as_they_are_and_names_operations_for_g
     update = paths[f"{V1}/submissions/{{id}}/updates/{{commitment_id}}/"]["put"]["requestBody"]["content"]
     assert update["application/json"]["examples"]
     assert paths[f"{V1}/reports/"]["post"]["requestBody"]["content"]["application/json"]["examples"]
+
+
+def test_the_schema_states_what_parameters_take_and_links_answers_to_operations(anonymous_api: ApiClient) -> None:
+    """A request valid against the schema is one the API accepts (no page 0, no empty name in a
+    list, an ordering by a field it orders by), and links lead from answers to operations."""
+    paths = anonymous_api.get("/api/schema/", {"format": "json"}).json()["paths"]
+    members = {p["name"]: p["schema"] for p in paths[f"{V1}/members/"]["get"]["parameters"]}
+    assert members["page"]["oneOf"] == [{"type": "integer", "minimum": 1}, {"type": "string", "enum": ["last"]}]
+    assert members["page_size"]["minimum"] == 1
+    ordering = re.compile(members["ordering"]["pattern"])
+    assert ordering.fullmatch("-joined_on,name")
+    assert not ordering.fullmatch("population")
+    assert not ordering.fullmatch("")
+    assert re.compile(members["search"]["pattern"]).fullmatch("  ") is None
+    target = re.compile(members["target"]["items"]["pattern"])
+    assert target.fullmatch("victims,prosecution")
+    assert not target.fullmatch("victims,")
+    assert not target.fullmatch("")
+    csv_names = {p["name"] for p in paths[f"{V1}/members.csv"]["get"]["parameters"]}
+    assert not csv_names & {"page", "page_size", "format"}  # the whole table, in the address's format
+
+    created = paths[f"{V1}/submissions/"]["post"]["responses"]["201"]["links"]
+    assert created["submissions_submit"]["parameters"] == {"id": "$response.body#/id"}
+    read = paths[f"{V1}/submissions/{{id}}/"]["get"]["responses"]["200"]["links"]
+    assert read["submissions_submit"]["parameters"] == {
+        "id": "$request.path.id",
+        "header.If-Match": "$response.header.ETag",
+    }
+    listed = paths[f"{V1}/members/"]["get"]["responses"]["200"]["links"]
+    assert listed["members_retrieve"]["parameters"] == {"iso_code": "$response.body#/results/0/iso_code"}
+    updates = paths[f"{V1}/submissions/{{id}}/updates/"]["get"]["responses"]["200"]["links"]
+    assert updates["submissions_updates_update"]["parameters"] == {
+        "id": "$request.path.id",
+        "commitment_id": "$response.body#/0/commitment",
+    }
