@@ -78,7 +78,6 @@ INSTALLED_APPS = [
     "jobs",
     "webhooks",
     "idempotency",
-    "bench",
 ]
 
 MIDDLEWARE = [

@@ -3,9 +3,18 @@
 At scale 1: the 54 real member states, about 15 commitments each over the four policy targets, and
 12 yearly reporting cycles (the initial report of 2013, then the progress reports 2014 to 2024) of
 submissions with progress updates, figures, milestones, review comments, snapshots and history.
-Each state reports in the cycles it was a member on the due date of. At scale N, N - 1 copies of
-each real member state are added (FR01, FR02, ...), members like the original, with data of the
-same shape.
+Each state reports in the cycles it was a member on the due date of.
+
+At scale N the data is N times that of scale 1, in two ways. First, copies of each real member
+state are added, members like the original with data of the same shape: up to N - 1 copies of
+each. A copy takes a two-letter code as every member does, one that ISO 3166-1 has not assigned
+and the reference data does not use (AA, BC, ..., in alphabetical order), so that no copy passes
+for a real country; there are codes for seven copies of each of the 54 members. Beyond scale 8,
+the commitments multiply instead: the states of scale 8 each carry several made-up portfolios of
+about 15 commitments (at scale 20: 20 portfolios per member over 8 states, three for some
+states and two for the others), reported on in the same submissions. Commitments, progress
+updates, milestones, history and the snapshots' content grow N times; submissions grow with the
+states.
 
 Rows are written and deleted in bulk (no per-row save, no signal). Everything derives from the
 seed and fixed dates, so that two runs write the same content. A run first removes the previous
@@ -17,9 +26,11 @@ import random
 from collections import Counter
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from copy import deepcopy
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
+from string import ascii_uppercase
 from typing import Any
 
 from django.contrib.auth.hashers import UNUSABLE_PASSWORD_PREFIX
@@ -51,7 +62,7 @@ from commitments.models import (
     SubmissionSnapshot,
 )
 from commitments.reference.load import load_reference_data
-from commitments.selectors import member_states_on
+from commitments.selectors import member_states_on, snapshot_data
 from commitments.services import COMMITMENT_FIELDS
 
 from . import wording
@@ -61,8 +72,27 @@ SECRETARIAT_EMAIL = f"secretariat@{BENCH_DOMAIN}"
 REVIEWER_EMAILS = tuple(f"reviewer{n}@{BENCH_DOMAIN}" for n in (1, 2, 3))
 # Fixed rather than generated as Django does, so that two runs are identical: no password matches it.
 UNUSABLE_PASSWORD = f"{UNUSABLE_PASSWORD_PREFIX}bench-account"
-# Copies of real members add two digits to the real code; two digits allow 99 copies.
-COPY_CODE = r"^[A-Z]{2}[0-9]{2}$"
+# The codes ISO 3166-1 has assigned (249): a copy takes none of them, so that no copy passes for
+# a real country, on the public map for instance.
+_ASSIGNED = """
+    AD AE AF AG AI AL AM AO AQ AR AS AT AU AW AX AZ BA BB BD BE BF BG BH BI BJ BL BM BN BO BQ BR BS BT BV BW
+    BY BZ CA CC CD CF CG CH CI CK CL CM CN CO CR CU CV CW CX CY CZ DE DJ DK DM DO DZ EC EE EG EH ER ES ET
+    FI FJ FK FM FO FR GA GB GD GE GF GG GH GI GL GM GN GP GQ GR GS GT GU GW GY HK HM HN HR HT HU ID IE IL
+    IM IN IO IQ IR IS IT JE JM JO JP KE KG KH KI KM KN KP KR KW KY KZ LA LB LC LI LK LR LS LT LU LV LY MA
+    MC MD ME MF MG MH MK ML MM MN MO MP MQ MR MS MT MU MV MW MX MY MZ NA NC NE NF NG NI NL NO NP NR NU NZ
+    OM PA PE PF PG PH PK PL PM PN PR PS PT PW PY QA RE RO RS RU RW SA SB SC SD SE SG SH SI SJ SK SL SM SN
+    SO SR SS ST SV SX SY SZ TC TD TF TG TH TJ TK TL TM TN TO TR TT TV TW TZ UA UG UM US UY UZ VA VC VE VG
+    VI VN VU WF WS YE YT ZA ZM ZW
+"""
+ASSIGNED_CODES = frozenset(_ASSIGNED.split())
+# The codes copies take, in this order: two letters that neither ISO nor the reference data uses.
+COPY_CODES = tuple(
+    a + b
+    for a in ascii_uppercase
+    for b in ascii_uppercase
+    if a + b not in ASSIGNED_CODES and a + b not in {member.iso_code for member in ref.MEMBERS}
+)
+COPY_NAME = r" \(bench copy [0-9]+\)$"
 MAX_SCALE = 100
 INITIAL_REPORT = "Initial report"
 PROGRESS_REPORT_YEARS = range(2014, 2025)
@@ -186,8 +216,34 @@ def _at(day: date, rng: random.Random) -> datetime:
     return datetime.combine(day, time(rng.randint(8, 17), rng.randint(0, 59)), tzinfo=UTC)
 
 
-def _courses(rng: random.Random, first: int, latest: int, entered: datetime) -> list[_Course]:
-    """About 15 commitments over the four targets: 11 to 15 from the start, a few pledged later."""
+@dataclass(frozen=True)
+class Layout:
+    """How a scale is laid out: copies of each real member, and the portfolios of commitments each
+    state carries (`portfolios[n]` for the real members when n is 0, for their n-th copies after)."""
+
+    copies: int
+    portfolios: tuple[int, ...]
+
+
+def layout(scale: int, members: int = len(ref.MEMBERS)) -> Layout:
+    """Copies while free codes last; then scale's portfolios shared out over the states, evenly."""
+    groups = min(scale, 1 + len(COPY_CODES) // members)
+    portfolios = tuple(scale // groups + (1 if group < scale % groups else 0) for group in range(groups))
+    return Layout(copies=groups - 1, portfolios=portfolios)
+
+
+def _courses(rng: random.Random, first: int, latest: int, entered: datetime, portfolios: int) -> list[_Course]:
+    """About 15 commitments per portfolio over the four targets: 11 to 15 from the start, a few
+    pledged later. Portfolios after the first name their pledges apart ("(part 2)")."""
+    courses: list[_Course] = []
+    for number in range(1, portfolios + 1):
+        courses += _portfolio(rng, first, latest, entered, courses, number)
+    return courses
+
+
+def _portfolio(
+    rng: random.Random, first: int, latest: int, entered: datetime, earlier: list[_Course], number: int
+) -> list[_Course]:
     per_target = dict.fromkeys(wording.PLEDGES, 2)
     for _ in range(rng.randint(11, 15) - 2 * len(per_target)):
         per_target[rng.choice(sorted(per_target))] += 1
@@ -200,7 +256,9 @@ def _courses(rng: random.Random, first: int, latest: int, entered: datetime) -> 
         later.append(rng.choice([pair for pair in left if pair not in chosen and pair not in later]))
 
     courses: list[_Course] = []
-    for n, (code, pledge) in enumerate(chosen + later):
+    for n, (code, wording_pledge) in enumerate(chosen + later):
+        part = f"{wording_pledge.title} (part {number})"
+        pledge = wording_pledge if number == 1 else replace(wording_pledge, title=part)
         pledged_in = rng.randint(first + 1, latest) if n >= len(chosen) else None
         reported_from = first if pledged_in is None else pledged_in
         start = reported_from + rng.choice((0, 0, 1, 1, 2, 3, 4, 6, 8))  # may be after the latest cycle
@@ -228,9 +286,9 @@ def _courses(rng: random.Random, first: int, latest: int, entered: datetime) -> 
             icse *= 1 + rng.uniform(-0.05, 0.3)
             hours = max(2.0, hours * rng.uniform(0.75, 1.05))
         # Figures once per member and goal: the first commitment on the goal carries them.
-        if pledge.goal == wording.ICSE_GOAL and not any(c.icse for c in courses):
+        if pledge.goal == wording.ICSE_GOAL and not any(c.icse for c in earlier + courses):
             course.icse, course.figures_source = icse_series, rng.choice(wording.ICSE_SOURCES)
-        if pledge.goal == wording.TAKEDOWN_GOAL and not any(c.takedown for c in courses):
+        if pledge.goal == wording.TAKEDOWN_GOAL and not any(c.takedown for c in earlier + courses):
             course.takedown, course.figures_source = hours_series, rng.choice(wording.TAKEDOWN_SOURCES)
         courses.append(course)
     return courses
@@ -342,13 +400,19 @@ def _report(rng: random.Random, index: int, courses: list[_Course], ctx: _Contex
 
 
 def _plan(
-    state: MemberState, contact: User, rng: random.Random, member_in: list[bool], joined: date, ctx: _Context
+    state: MemberState,
+    contact: User,
+    rng: random.Random,
+    member_in: list[bool],
+    joined: date,
+    portfolios: int,
+    ctx: _Context,
 ) -> _StatePlan:
     first = member_in.index(True)
     latest = len(ctx.cycles) - 1
     # Pledges made before the tracker were entered by the secretariat when the state's reporting began.
     entered = _at(max(joined, ctx.cycles[first].opens_on) + timedelta(days=rng.randint(1, 5)), rng)
-    courses = _courses(rng, first, latest, entered)
+    courses = _courses(rng, first, latest, entered, portfolios)
     reports = []
     for index in range(len(ctx.cycles)):
         report = _report(rng, index, courses, ctx, entered) if member_in[index] else None
@@ -369,33 +433,60 @@ def _plan(
 # --- Writing ---------------------------------------------------------------------------------
 
 
-def _plain(values: dict[str, Any]) -> dict[str, Any]:
-    """Field values as the services record them in history and snapshots."""
-    return {name: str(value) if isinstance(value, Decimal) else value for name, value in values.items()}
+def _recorded(values: dict[str, Any]) -> dict[str, Any]:
+    """An update's values as the services record them in history and snapshots (`field_values`)."""
+    return field_values(ProgressUpdate(**{name: values[name] for name in UPDATE_FIELDS}), UPDATE_FIELDS)
 
 
 def _milestone_lists(written: _Written) -> list[list[Any]]:
+    """As `selectors.milestones_of` reads them once written (in due order, as they are made)."""
     return [[due_on.isoformat(), title, done] for due_on, title, done in written.milestones]
 
 
-def _snapshot(report: _Report, *, first_round: bool) -> dict[str, Any]:
-    """The submission's content as `selectors.snapshot_data` records it (before revisions if asked)."""
-    entries = {}
-    for written in report.written:
-        commitment = written.course.commitment
-        assert commitment is not None
-        values = written.before if first_round and written.before is not None else written.values
-        entries[str(commitment.pk)] = {
-            "commitment": commitment.title,
-            "target": commitment.target.number,
-            "target_code": commitment.target.code,
-            "goal": commitment.goal.code if commitment.goal else None,
-            "action": commitment.action.code if commitment.action else None,
-            **_plain(values),
-            "milestones": _milestone_lists(written),
-            "evidence": [],
-        }
-    return {"updates": entries}
+def _snapshots(report: _Report, latest: bool) -> list[SubmissionSnapshot]:
+    """The snapshots the services would have taken of the written submission, by the services' own
+    reading of its content (`snapshot_data`). The reviewer's diffs read the last accepted snapshot
+    of earlier cycles and, in the cycle under review, the snapshot of each round; older rounds are
+    never read again, so they are not made."""
+    rounds = report.submitted if latest else []
+    if not rounds and report.accepted is None:
+        return []
+    assert report.submission is not None
+    content = snapshot_data(report.submission)
+    snapshots = [
+        SubmissionSnapshot(
+            submission=report.submission,
+            round=number,
+            event=SubmissionSnapshot.Event.SUBMITTED,
+            data=_as_first_submitted(content, report) if number == 1 else content,
+            created_at=at,
+        )
+        for number, at in enumerate(rounds, start=1)
+    ]
+    if report.accepted is not None:
+        snapshots.append(
+            SubmissionSnapshot(
+                submission=report.submission,
+                round=len(report.submitted),
+                event=SubmissionSnapshot.Event.ACCEPTED,
+                data=content,
+                created_at=report.accepted,
+            )
+        )
+    return snapshots
+
+
+def _as_first_submitted(content: dict[str, Any], report: _Report) -> dict[str, Any]:
+    """`content` with the values first submitted of the updates revised after a return."""
+    revised = [w for w in report.written if w.before is not None]
+    if not revised:
+        return content
+    first = deepcopy(content)
+    for written in revised:
+        assert written.before is not None
+        assert written.course.commitment is not None
+        first["updates"][str(written.course.commitment.pk)].update(_recorded(written.before))
+    return first
 
 
 def _bulk(model: type[models.Model], rows: Sequence[models.Model], counts: Counter[str], name: str) -> None:
@@ -509,31 +600,12 @@ def _write_plans(plans: list[_StatePlan], ctx: _Context, counts: Counter[str]) -
                             created_at=report.returned,
                         )
                     )
-            # The reviewer's diffs read the last accepted snapshot of earlier cycles and, in the
-            # cycle under review, the snapshot of each round; older rounds are never read again.
-            if report.index == len(ctx.cycles) - 1:
-                snapshots += [
-                    SubmissionSnapshot(
-                        submission=report.submission,
-                        round=number,
-                        event=SubmissionSnapshot.Event.SUBMITTED,
-                        data=_snapshot(report, first_round=number == 1),
-                        created_at=at,
-                    )
-                    for number, at in enumerate(report.submitted, start=1)
-                ]
-            if report.accepted is not None:
-                snapshots.append(
-                    SubmissionSnapshot(
-                        submission=report.submission,
-                        round=len(report.submitted),
-                        event=SubmissionSnapshot.Event.ACCEPTED,
-                        data=_snapshot(report, first_round=False),
-                        created_at=report.accepted,
-                    )
-                )
     _bulk(Milestone, milestones, counts, "milestones")
     _bulk(ReviewComment, comments, counts, "review_comments")
+    # Taken once the updates and their milestones are written, as the services take them.
+    for plan in plans:
+        for report in plan.reports:
+            snapshots += _snapshots(report, latest=report.index == len(ctx.cycles) - 1)
     _bulk(SubmissionSnapshot, snapshots, counts, "submission_snapshots")
     _bulk(HistoryEntry, history, counts, "history_entries")
 
@@ -562,7 +634,7 @@ def _write_history(plan: _StatePlan, ctx: _Context, history: list[HistoryEntry])
             assert written.update is not None
             assert written.course.commitment is not None
             first_values = written.before if written.before is not None else written.values
-            created = changed({}, _plain({name: first_values[name] for name in UPDATE_FIELDS}))
+            created = changed({}, _recorded(first_values))
             if written.milestones:
                 created["milestones"] = [[], _milestone_lists(written)]
             label_u = f"Update on {state.iso_code}: {written.course.commitment.title}"
@@ -624,19 +696,26 @@ def _bench_users() -> models.QuerySet[User]:
     return User.objects.filter(email__endswith=f"@{BENCH_DOMAIN}")
 
 
+def _copies_made() -> models.QuerySet[MemberState]:
+    """The copies an earlier run made: a copy's code and a copy's name."""
+    return MemberState.objects.filter(iso_code__in=COPY_CODES, name__regex=COPY_NAME)
+
+
 def _refuse_other_data(real: models.QuerySet[MemberState]) -> None:
     """Refuse to mix with (or delete) data that an earlier run did not make, such as demo data."""
     made_by_bench = HistoryEntry.objects.filter(submission=OuterRef("pk"), actor__in=_bench_users())
     commitments = Commitment.objects.filter(member_state__in=real).exclude(created_by__in=_bench_users()).count()
     submissions = Submission.objects.filter(member_state__in=real).exclude(Exists(made_by_bench)).count()
-    # Accounts of copies would block removing the copies.
-    accounts = User.objects.filter(member_state__iso_code__regex=COPY_CODE).exclude(pk__in=_bench_users()).count()
-    if commitments or submissions or accounts:
+    # Accounts of copies would block removing the copies; a state of another origin, a copy's code.
+    accounts = User.objects.filter(member_state__in=_copies_made()).exclude(pk__in=_bench_users()).count()
+    states = MemberState.objects.filter(iso_code__in=COPY_CODES).exclude(pk__in=_copies_made()).count()
+    if commitments or submissions or accounts or states:
         raise BenchDataError(
             f"The database holds data that generate_bench_data did not make ({commitments} commitments and "
-            f"{submissions} submissions of real member states, {accounts} accounts of benchmark copies; demo data, "
-            "for example). Generate benchmark data in a database of its own: manage.py migrate, "
-            "manage.py load_alliance, then manage.py generate_bench_data."
+            f"{submissions} submissions of real member states, {accounts} accounts of benchmark copies, {states} "
+            "other member states with codes that copies take; demo data, for example). Generate benchmark data "
+            "in a database of its own: manage.py migrate, manage.py load_alliance, then manage.py "
+            "generate_bench_data (with DJANGO_SETTINGS_MODULE=bench.settings)."
         )
 
 
@@ -649,7 +728,7 @@ def _delete(queryset: models.QuerySet[Any]) -> None:
 
 def _remove_previous_run(real: models.QuerySet[MemberState]) -> None:
     """Delete what an earlier run made: the copies, their data, the real members' reporting data."""
-    copies = MemberState.objects.filter(iso_code__regex=COPY_CODE)
+    copies = _copies_made()
     states = MemberState.objects.filter(Q(pk__in=copies) | Q(pk__in=real))
     _delete(HistoryEntry.objects.filter(Q(member_state__in=states) | Q(actor__in=_bench_users())))
     for child in (Milestone, ReviewComment, Evidence):
@@ -663,23 +742,25 @@ def _remove_previous_run(real: models.QuerySet[MemberState]) -> None:
     copies.delete()
 
 
-def _copies(real: list[MemberState], scale: int) -> list[MemberState]:
-    """Scale - 1 copies of each real member state, members (and EU members) as the original."""
-    copies = [
-        MemberState(
-            name=f"{state.name} (bench copy {n})",
-            iso_code=f"{state.iso_code}{n:02d}",
-            name_source_id=state.name_source_id,
-            listed_as=f"{state.name} (bench copy {n})",
+def _copies(real: list[MemberState], count: int) -> list[tuple[MemberState, MemberState]]:
+    """`count` copies of each real member state, members (and EU members) as the original; each
+    with its original. Copy n of the i-th member takes code n * members + i of COPY_CODES."""
+    pairs = [
+        (
+            MemberState(
+                name=f"{state.name} (bench copy {n})",
+                iso_code=COPY_CODES[(n - 1) * len(real) + i],
+                name_source_id=state.name_source_id,
+                listed_as=f"{state.name} (bench copy {n})",
+            ),
+            state,
         )
-        for n in range(1, scale)
-        for state in real
+        for n in range(1, count + 1)
+        for i, state in enumerate(real)
     ]
-    MemberState.objects.bulk_create(copies, batch_size=BATCH_SIZE)
-    originals = {state.iso_code: state for state in real}
+    MemberState.objects.bulk_create([copy for copy, _ in pairs], batch_size=BATCH_SIZE)
     memberships, eu_memberships = [], []
-    for copy in copies:
-        original = originals[copy.iso_code[:2]]
+    for copy, original in pairs:
         note = f"Made up for benchmarks: a copy of {original.name}'s membership, not a reference fact."
         memberships += [
             Membership(
@@ -705,7 +786,7 @@ def _copies(real: list[MemberState], scale: int) -> list[MemberState]:
         ]
     Membership.objects.bulk_create(memberships, batch_size=BATCH_SIZE)
     EuMembership.objects.bulk_create(eu_memberships, batch_size=BATCH_SIZE)
-    return copies
+    return pairs
 
 
 def _accounts(states: list[MemberState]) -> tuple[User, list[User], dict[int, User]]:
@@ -735,7 +816,8 @@ def _accounts(states: list[MemberState]) -> tuple[User, list[User], dict[int, Us
 
 @transaction.atomic
 def generate(*, scale: int, seed: int = 2012) -> dict[str, int]:
-    """Replace the benchmark data with that of `scale` (1 to 100) times the Alliance; row counts by kind."""
+    """Replace the benchmark data with that of `scale` (1 to 100) times the Alliance (see the module's
+    docstring for how); row counts by kind."""
     if not 1 <= scale <= MAX_SCALE:
         raise ValueError(f"The scale is a whole number from 1 to {MAX_SCALE}.")
     if not PolicyTarget.objects.exists() or not ReportingCycle.objects.filter(name=INITIAL_REPORT).exists():
@@ -750,7 +832,12 @@ def generate(*, scale: int, seed: int = 2012) -> dict[str, int]:
     with _explicit_timestamps():
         _remove_previous_run(real)
         originals = list(real.order_by("iso_code").prefetch_related("memberships", "eu_memberships"))
-        states = originals + _copies(originals, scale)
+        plan = layout(scale, len(originals))
+        # Group 0 is the real members, group n their n-th copies, each with the original's membership.
+        groups = [[(state, state) for state in originals]]
+        copies = _copies(originals, plan.copies)
+        groups += [copies[offset : offset + len(originals)] for offset in range(0, len(copies), len(originals))]
+        states = [state for group in groups for state, _ in group]
         secretariat, reviewers, contacts = _accounts(states)
         ctx = _Context(
             cycles=cycles,
@@ -761,19 +848,20 @@ def generate(*, scale: int, seed: int = 2012) -> dict[str, int]:
             reviewers=reviewers,
         )
         members_on = [set(member_states_on(day=c.due_on).values_list("pk", flat=True)) for c in cycles]
-        joined = {state.iso_code: min(m.joined_on for m in state.memberships.all()) for state in originals}
+        joined = {state.pk: min(m.joined_on for m in state.memberships.all()) for state in originals}
         # One group of states at a time: every row a group needs is in memory together, no more.
-        for offset in range(0, len(states), len(originals)):
+        for group, portfolios in zip(groups, plan.portfolios, strict=True):
             plans = []
-            for state in states[offset : offset + len(originals)]:
+            for state, original in group:
                 rng = random.Random(f"{seed}:{state.iso_code}")  # noqa: S311 - reproducible made-up data
                 member_in = [state.pk in members for members in members_on]
-                plans.append(_plan(state, contacts[state.pk], rng, member_in, joined[state.iso_code[:2]], ctx))
+                contact = contacts[state.pk]
+                plans.append(_plan(state, contact, rng, member_in, joined[original.pk], portfolios, ctx))
             _write_plans(plans, ctx, counts)
 
     data_changed()  # bulk writes send no signals: cached API answers must go
     counts["member_states"] = len(states)
-    counts["bench_copies"] = len(states) - len(originals)
+    counts["bench_copies"] = len(copies)
     counts["accounts"] = 1 + len(reviewers) + len(contacts)
     counts["cycles"] = len(cycles)
     return dict(sorted(counts.items()))

@@ -1048,7 +1048,10 @@ def _compiles(results: Results) -> list[str]:
         "",
         *_table(header, body),
         "",
-        f"Data generation (`generate_bench_data`): {generation}.",
+        f"Data generation (`generate_bench_data`): {generation}. Scale N holds N times the commitments, "
+        "updates and history of scale 1: up to seven copies of each member state (with two-letter codes "
+        "that ISO 3166-1 has not assigned), and beyond scale 8 more commitments per state instead "
+        "(`bench/generate.py`).",
     ]
     if any(item.from_timestamps for item in results.compiles):
         lines += ["", "Reports without kept timings: total from the report's creation to its end."]

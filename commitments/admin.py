@@ -47,9 +47,9 @@ class EndorsementInline(admin.TabularInline[m.Endorsement, m.MemberState]):
 class MemberStateForm(ModelForm[m.MemberState]):
     def clean_iso_code(self) -> str:
         code = str(self.cleaned_data["iso_code"])
-        # The database also accepts benchmark copies (FR07); a state entered by hand has an ISO code.
-        if not re.fullmatch(r"[A-Z]{2}", code) and code != self.initial.get("iso_code"):
-            raise ValidationError("Enter the two-letter ISO 3166-1 code; codes with digits are benchmark copies.")
+        # The database's check would refuse it too, but for the whole form rather than beside the field.
+        if not re.fullmatch(r"[A-Z]{2}", code):
+            raise ValidationError("Enter the two-letter ISO 3166-1 code in capitals, such as FR.")
         return code
 
 

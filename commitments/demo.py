@@ -125,8 +125,8 @@ class DemoSummary:
 
 
 def yearly_cycle(year: int) -> tuple[ReportingCycle, bool]:
-    """The made-up progress report of `year` (April to March), created if missing; shared with the
-    benchmark data, so that either reuses the other's cycles."""
+    """The made-up progress report of `year` (April to March), created if missing; shared with any
+    other made-up data, so that each reuses the others' cycles."""
     period_start, period_end = date(year - 1, 4, 2), date(year, 4, 1)
     return ReportingCycle.objects.get_or_create(
         name=f"Progress report {year}",

@@ -23,8 +23,7 @@ def state_class(state: str) -> str:
 
 def member_map_svg(members: list[tuple[str, str, str, str]], *, title: str) -> tuple[SafeString, int]:
     """The map of `members` (ISO code, name, report state, words for its accessible name), and how
-    many of them are drawn (a member the map does not know, such as a benchmark's made-up copy, is
-    not)."""
+    many of them are drawn (a member whose code the map does not know is not)."""
     geometry = world_map()
     drawn = {member[0] for member in members if member[0] in geometry.countries}
     background = "".join(country.path for code, country in sorted(geometry.countries.items()) if code not in drawn)

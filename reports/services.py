@@ -277,7 +277,7 @@ def _claim_version(report: CompiledReport, version: str, *, final: bool) -> Comp
 
 
 class _Stopwatch:
-    """Seconds per step of a compile, kept with the report (the benchmark reads them)."""
+    """Seconds per step of a compile, kept with the report (to see where a compile's time goes)."""
 
     def __init__(self) -> None:
         self.started = self.last = time.perf_counter()

@@ -4,7 +4,7 @@ from datetime import date
 
 import pytest
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import DataError, IntegrityError, transaction
 
 from commitments import models as m
 
@@ -19,6 +19,32 @@ def test_a_malformed_iso_code_is_rejected(alliance: None) -> None:
     source = m.SourceDocument.objects.earliest("pk")
     with pytest.raises(IntegrityError), transaction.atomic():
         m.MemberState.objects.create(name="Atlantis", iso_code="a1", name_source=source, listed_as="x")
+
+
+@pytest.mark.parametrize("code", ["FR07", "F7", "fr", "F"])
+def test_an_iso_code_other_than_two_capital_letters_fails_validation(alliance: None, code: str) -> None:
+    source = m.SourceDocument.objects.earliest("pk")
+    state = m.MemberState(name="Atlantis", iso_code=code, name_source=source, listed_as="x")
+    with pytest.raises(ValidationError) as raised:
+        state.full_clean()
+    assert "iso_code" in raised.value.message_dict or "The ISO code is two capital letters." in raised.value.messages
+
+
+def test_two_letters_and_two_digits_are_refused_by_the_database(alliance: None) -> None:
+    source = m.SourceDocument.objects.earliest("pk")
+    # The column holds two characters; the check refuses anything but two capital letters.
+    with pytest.raises(DataError), transaction.atomic():
+        m.MemberState.objects.create(name="Atlantis", iso_code="FR07", name_source=source, listed_as="x")
+    with pytest.raises(IntegrityError, match="iso_code_format"), transaction.atomic():
+        m.MemberState.objects.create(name="Atlantis", iso_code="F7", name_source=source, listed_as="x")
+
+
+def test_a_two_letter_iso_code_passes_validation_and_is_stored(alliance: None) -> None:
+    source = m.SourceDocument.objects.earliest("pk")
+    state = m.MemberState(name="Atlantis", iso_code="QZ", name_source=source, listed_as="x")
+    state.full_clean()
+    state.save()
+    assert m.MemberState.objects.get(iso_code="QZ").name == "Atlantis"
 
 
 def test_a_membership_ending_before_it_starts_is_rejected(alliance: None) -> None:

@@ -262,7 +262,7 @@ class MemberViewSet(VersionedAnswers, viewsets.ReadOnlyModelViewSet[MemberState]
 
     serializer_class = s.MemberSerializer
     lookup_field = "iso_code"
-    lookup_value_regex = "[A-Za-z]{2}(?:[0-9]{2})?"  # ISO code, or a benchmark copy's (FR07)
+    lookup_value_regex = "[A-Za-z]{2}"  # the ISO code, in either case
     filterset_class = filtersets.MemberFilter
     filter_backends = [FilterBackend, SearchFilter, OrderingFilter]
     search_fields = ("name",)

@@ -116,12 +116,9 @@ class MemberState(models.Model):
     name = models.CharField(max_length=100, unique=True)
     iso_code = models.CharField(
         "ISO 3166-1 alpha-2 code",
-        max_length=4,
+        max_length=2,
         unique=True,
-        help_text=(
-            "Kosovo, which has no ISO code, uses the user-assigned code XK. Made-up copies of a member "
-            "for benchmarks add two digits to its code (FR07); the reference data uses two letters only."
-        ),
+        help_text="Kosovo, which has no ISO code, uses the user-assigned code XK.",
     )
     name_source = models.ForeignKey(SourceDocument, on_delete=models.PROTECT, related_name="+")
     listed_as = models.CharField(max_length=100, help_text="The name as written in the source.")
@@ -131,8 +128,8 @@ class MemberState(models.Model):
         constraints = [
             models.CheckConstraint(
                 name="%(app_label)s_%(class)s_iso_code_format",
-                condition=Q(iso_code__regex=r"^[A-Z]{2}([0-9]{2})?$"),
-                violation_error_message="The ISO code is two capital letters (and two digits for a benchmark copy).",
+                condition=Q(iso_code__regex=r"^[A-Z]{2}$"),
+                violation_error_message="The ISO code is two capital letters.",
             ),
         ]
 

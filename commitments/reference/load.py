@@ -202,7 +202,7 @@ def _load_members(
     launch = declarations[ref.LAUNCH_DECLARATION]
     ministerial = declarations[ref.MINISTERIAL_DECLARATION]
     for member in ref.MEMBERS:
-        # The database also accepts benchmark copies (FR07); a real member's code is two letters.
+        # Checked before writing: the database refuses it too, but without naming the member.
         if not REFERENCE_CODE.fullmatch(member.iso_code):
             raise ValueError(f"{member.name}: a member's code is two capital letters, not {member.iso_code!r}.")
         state = _sync(

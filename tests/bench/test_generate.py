@@ -1,4 +1,5 @@
-"""`manage.py generate_bench_data`: a made-up Alliance at scale 1 and 2, reproducible and valid."""
+"""`manage.py generate_bench_data`: a made-up Alliance at scale 1 and 2, reproducible and valid; copies
+with two-letter codes of their own, then more commitments per member once the codes run out."""
 
 import hashlib
 import io
@@ -14,8 +15,9 @@ from django.db.models import Count
 from django.forms import modelform_factory
 from django.test import Client
 
+import bench.generate
 from accounts.models import User
-from bench.generate import BENCH_DOMAIN, BenchDataError, generate
+from bench.generate import ASSIGNED_CODES, BENCH_DOMAIN, COPY_CODES, COPY_NAME, BenchDataError, generate, layout
 from commitments import reference as ref
 from commitments.admin import MemberStateForm
 from commitments.models import (
@@ -104,20 +106,25 @@ def test_scale_two_adds_a_copy_of_each_member_with_the_same_shape(alliance: None
     counts = generate(scale=2)
 
     assert counts["member_states"] == 108
+    assert counts["bench_copies"] == 54
     assert_alliance_shape(108)
-    copies = MemberState.objects.filter(iso_code__regex=r"^[A-Z]{2}01$")
+    copies = MemberState.objects.filter(name__regex=COPY_NAME)
     assert copies.count() == 54
-    france = MemberState.objects.get(iso_code="FR01")
-    assert france.name == "France (bench copy 1)"
+    codes = set(copies.values_list("iso_code", flat=True))
+    assert codes == set(COPY_CODES[:54])
+    assert not codes & (ASSIGNED_CODES | {member.iso_code for member in ref.MEMBERS})
+    france = MemberState.objects.get(name="France (bench copy 1)")
+    assert len(france.iso_code) == 2
     for day in (date(2012, 12, 5), date(2014, 9, 30)):
-        real = set(member_states_on(day=day).exclude(pk__in=copies).values_list("iso_code", flat=True))
+        real = set(member_states_on(day=day).exclude(pk__in=copies).values_list("name", flat=True))
         copied = {
-            code[:2] for code in member_states_on(day=day).filter(pk__in=copies).values_list("iso_code", flat=True)
+            name.removesuffix(" (bench copy 1)")
+            for name in member_states_on(day=day).filter(pk__in=copies).values_list("name", flat=True)
         }
         assert copied == real
     assert EuMembership.objects.filter(member_state=france).exists()
     assert Membership.objects.filter(member_state=france, note__contains="not a reference fact").exists()
-    assert User.objects.get(email=f"contact.fr01@{BENCH_DOMAIN}").member_state == france
+    assert User.objects.get(email=f"contact.{france.iso_code.lower()}@{BENCH_DOMAIN}").member_state == france
     assert counts["commitments"] == Commitment.objects.count()
     assert counts["submissions"] == Submission.objects.count()
     assert counts["progress_updates"] == ProgressUpdate.objects.count()
@@ -125,18 +132,56 @@ def test_scale_two_adds_a_copy_of_each_member_with_the_same_shape(alliance: None
 
 def test_a_copy_passes_validation_and_the_api_serves_it(alliance: None, client: Client) -> None:
     generate(scale=2)
-    copy = MemberState.objects.get(iso_code="DE01")
+    copy = MemberState.objects.get(name="Germany (bench copy 1)")
     copy.full_clean()
 
-    for code in ("DE01", "de01"):
+    for code in (copy.iso_code, copy.iso_code.lower()):
         response = client.get(f"/api/v1/members/{code}/")
         assert response.status_code == 200, response.content[:300]
-        assert response.json()["iso_code"] == "DE01"
+        assert response.json()["iso_code"] == copy.iso_code
         assert response.json()["status"]["commitments"]["total"] > 0
-    listed = client.get("/api/v1/commitments/", {"member": "DE01"})
+    listed = client.get("/api/v1/commitments/", {"member": copy.iso_code})
     assert listed.status_code == 200
     assert listed.json()["count"] > 0
-    assert client.get("/api/v1/members/DE012/").status_code == 404
+    assert client.get(f"/api/v1/members/{copy.iso_code}01/").status_code == 404
+
+
+def test_copies_take_free_codes_while_they_last_then_members_carry_more_commitments() -> None:
+    assert len(COPY_CODES) == 676 - len(ASSIGNED_CODES) - 1  # Kosovo's XK is the reference's
+    assert len(ASSIGNED_CODES) == 249
+    assert layout(1) == bench.generate.Layout(copies=0, portfolios=(1,))
+    assert layout(8) == bench.generate.Layout(copies=7, portfolios=(1,) * 8)
+    at_20 = layout(20)
+    assert at_20.copies == 7
+    assert at_20.portfolios == (3, 3, 3, 3, 2, 2, 2, 2)
+    assert sum(at_20.portfolios) == 20
+    for scale in range(1, 101):
+        plan = layout(scale)
+        assert sum(plan.portfolios) == scale
+        assert plan.copies * len(ref.MEMBERS) <= len(COPY_CODES)
+
+
+def test_without_free_codes_scale_two_doubles_the_commitments_of_each_member(
+    alliance: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    one = generate(scale=1)
+    monkeypatch.setattr(bench.generate, "COPY_CODES", ())
+    two = generate(scale=2)
+
+    assert two["member_states"] == 54
+    assert two["bench_copies"] == 0
+    assert 0.95 * one["submissions"] <= two["submissions"] <= 1.05 * one["submissions"]  # the same states
+    for kind in ("commitments", "progress_updates", "milestones"):
+        assert 1.8 * one[kind] <= two[kind] <= 2.2 * one[kind], kind
+    france = Commitment.objects.filter(member_state__iso_code="FR")
+    assert france.filter(title__endswith=" (part 2)").exists()
+    # Each submitted report still covers every commitment the member had pledged by then.
+    submission = Submission.objects.filter(member_state__iso_code="FR", status=Submission.Status.ACCEPTED).last()
+    assert submission is not None
+    pledged = france.exclude(pledged_in__due_on__gt=submission.cycle.due_on)
+    assert submission.updates.count() == pledged.count()
+    snapshot = submission.snapshots.get(event=SubmissionSnapshot.Event.ACCEPTED)
+    assert len(snapshot.data["updates"]) == pledged.count()
 
 
 def _digest() -> str:
@@ -197,9 +242,21 @@ def test_a_run_at_a_smaller_scale_removes_the_copies_of_the_larger_one(alliance:
     generate(scale=2)
     generate(scale=1)
 
-    assert not MemberState.objects.filter(iso_code__regex=r"[0-9]").exists()
+    assert MemberState.objects.count() == len(ref.MEMBERS)
+    assert not MemberState.objects.filter(name__regex=COPY_NAME).exists()
     assert len(commitments_per_member()) == 54
-    assert not User.objects.filter(email__startswith="contact.fr01@").exists()
+    assert not User.objects.filter(member_state__isnull=False, member_state__iso_code__in=COPY_CODES).exists()
+
+
+def test_it_refuses_a_state_of_its_own_holding_a_code_that_copies_take(alliance: None) -> None:
+    MemberState.objects.create(
+        name="Atlantis",
+        iso_code=COPY_CODES[0],
+        listed_as="Atlantis",
+        name_source=MemberState.objects.get(iso_code="FR").name_source,
+    )
+    with pytest.raises(BenchDataError, match="1 other member states with codes that copies take"):
+        generate(scale=2)
 
 
 def test_it_refuses_a_database_with_other_reporting_data(french_commitments: list[Commitment]) -> None:
@@ -208,7 +265,7 @@ def test_it_refuses_a_database_with_other_reporting_data(french_commitments: lis
     assert Commitment.objects.count() == 2
 
 
-def test_scale_is_limited_by_the_two_digits_of_the_copies(alliance: None) -> None:
+def test_scale_is_at_most_100(alliance: None) -> None:
     with pytest.raises(ValueError, match="from 1 to 100"):
         generate(scale=101)
 

@@ -9,8 +9,10 @@ from bench.generate import MAX_SCALE, BenchDataError, generate
 
 class Command(BaseCommand):
     help = (
-        "Replace the benchmark data with a made-up Alliance of SCALE times the 54 real members (copies coded "
-        "FR01, FR02, ...), 12 yearly reporting cycles of submissions and history. The same seed gives the same data."
+        "Replace the benchmark data with a made-up Alliance of SCALE times the data of the 54 real members "
+        "(copies with two-letter codes ISO has not assigned, then more commitments per member), 12 yearly "
+        "reporting cycles of submissions and history. The same seed gives the same data. Runs with "
+        "DJANGO_SETTINGS_MODULE=bench.settings."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
