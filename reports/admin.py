@@ -31,7 +31,7 @@ class CompiledReportAdmin(admin.ModelAdmin[CompiledReport]):
     list_select_related = ("cycle",)
     readonly_fields = (
         "cycle", "edition", "status", "progress", "error", "data_version", "is_final", "same_as", "timings",
-        "requested_by", "created_at", "finished_at", "heartbeat_at", "attempts", "requeued_at",
+        "requested_by", "created_at", "finished_at", "heartbeat_at", "attempts", "requeued_at", "compiled_by",
         "published_at", "published_by", "withdrawn_at", "withdrawn_by", "withdrawal_reason",
     )  # fmt: skip
     inlines = (ReportFileInline,)

@@ -51,6 +51,12 @@ class CompiledReport(models.Model):
     requeued_at = models.DateTimeField(
         null=True, blank=True, help_text="When its compile was last found stalled (its worker gone) and requeued."
     )
+    # Which worker built it: with several workers on several hosts, where to look for its logs.
+    compiled_by = models.CharField(
+        max_length=255,
+        blank=True,
+        help_text="The Celery worker (name@host) that last started its compile.",
+    )
     # Publication: the secretariat's deliberate act that makes a public edition the Alliance's
     # report of its cycle. Nothing else is ever shown outside the secretariat; a withdrawal keeps
     # the record (who, when, why) and another report of the cycle may then be published.

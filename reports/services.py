@@ -159,13 +159,14 @@ class _Heartbeat:
 
 
 def report_compile(
-    *, report: CompiledReport, data: dict[str, Any] | None = None, today: date | None = None
+    *, report: CompiledReport, data: dict[str, Any] | None = None, today: date | None = None, worker: str = ""
 ) -> CompiledReport:
     """Build every format from the data as it is now and store them with their SHA-256.
 
     Safe to run again: a report done is left as it is; one interrupted half-way (its worker killed)
     is built again from the start, its earlier files replaced; one whose data turns out to be that
-    of a report already built is answered with that report."""
+    of a report already built is answered with that report. `worker` names the Celery worker
+    (name@host) that runs it, recorded on the report."""
     with _compile_lock(report.pk) as acquired:
         report.refresh_from_db()
         if not acquired or report.status not in IN_FLIGHT:
@@ -177,7 +178,12 @@ def report_compile(
             report.refresh_from_db()
             return report
         CompiledReport.objects.filter(pk=report.pk).update(
-            status=CompiledReport.Status.RUNNING, progress=5, error="", heartbeat_at=Now(), attempts=F("attempts") + 1
+            status=CompiledReport.Status.RUNNING,
+            progress=5,
+            error="",
+            heartbeat_at=Now(),
+            attempts=F("attempts") + 1,
+            compiled_by=worker[:255],
         )
         with _Heartbeat(report.pk):
             today = today or timezone.localdate()

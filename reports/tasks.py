@@ -33,7 +33,7 @@ def compile_report(self: Any, report_id: int) -> str:
     if report is None:
         return "missing"
     try:
-        return report_compile(report=report).status
+        return report_compile(report=report, worker=self.request.hostname or "").status
     except Exception as error:
         # Attempts are counted on the report, not only by this message: a compile requeued after
         # its worker died comes back as a new message, its retries counted from zero again.

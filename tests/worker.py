@@ -69,9 +69,14 @@ class CeleryProcess:
 
 
 class CeleryWorker(CeleryProcess):
-    def __init__(self, **env: str) -> None:
+    """One worker process, taking one task at a time; `hostname` (`-n name@host`) names it as a
+    worker on another machine would be named (Celery's default is celery@<this machine>)."""
+
+    def __init__(self, hostname: str | None = None, **env: str) -> None:
         program = ["worker", "--pool=solo", "--without-mingle", "--without-gossip", "--without-heartbeat"]
-        super().__init__([*program, "-Q", "{queue}"], "ready.", env)
+        named = ["-n", hostname] if hostname else []
+        super().__init__([*program, *named, "-Q", "{queue}"], "ready.", env)
+        self.hostname = hostname
 
 
 class CeleryBeat(CeleryProcess):
