@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install run test test-fast lint check pytest browser-flow bench lock clean
+.PHONY: install run test test-fast lint check pytest browser-flow prod-check bench lock clean
 
 $(STAMP): pyproject.toml requirements.lock
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -43,6 +43,11 @@ browser-flow: install
 	BROWSER_FLOW_RUNS=$${BROWSER_FLOW_RUNS:-20} $(BIN)/pytest -q \
 		"tests/browser/test_reporting_flow.py::test_report_is_written_returned_revised_and_accepted"
 
+## The production install without Docker: the wheel in a fresh environment, production settings, gunicorn,
+## two workers and beat on PostgreSQL and Redis, an upload and a compiled PDF (bin/prod-check).
+prod-check:
+	bin/prod-check
+
 ## Benchmark on PostgreSQL and Redis with gunicorn as in production and wrk; writes bench/results.md.
 ## BENCH_DURATION (s per run), BENCH_REPEAT, BENCH_CONNECTIONS, BENCH_SCALES, BENCH_PORT change the run.
 bench: install
@@ -52,7 +57,7 @@ bench: install
 ## Refresh requirements.lock from a clean resolution of pyproject.toml.
 lock:
 	rm -rf /tmp/alliance-lock && $(PYTHON) -m venv /tmp/alliance-lock
-	/tmp/alliance-lock/bin/python -m pip install --quiet -e '.[dev]'
+	/tmp/alliance-lock/bin/python -m pip install --quiet -e '.[dev,s3]'
 	/tmp/alliance-lock/bin/python -m pip freeze --exclude-editable | grep -v '^-e' > requirements.lock
 	rm -rf /tmp/alliance-lock
 

@@ -23,6 +23,8 @@ django_stubs_ext.monkeypatch()
 env = environ.Env()
 
 BASE_DIR = Path(__file__).resolve().parent.parent
+# Templates and static assets live inside the package, so that an installed wheel carries them.
+PACKAGE_DIR = Path(__file__).resolve().parent
 # Where the embedded defaults keep their state (SQLite file, filesystem broker, uploads).
 VAR_DIR = Path(env.str("VAR_DIR", default=str(BASE_DIR / "var")))
 
@@ -114,7 +116,7 @@ WSGI_APPLICATION = "alliance.wsgi.application"
 TEMPLATES = [
     {
         "BACKEND": "django.template.backends.django.DjangoTemplates",
-        "DIRS": [BASE_DIR / "templates"],
+        "DIRS": [PACKAGE_DIR / "templates"],
         "APP_DIRS": True,
         "OPTIONS": {
             "context_processors": [
@@ -215,7 +217,7 @@ USE_TZ = True
 # --- Static and uploaded files --------------------------------------------------------------
 STATIC_URL = "static/"
 STATIC_ROOT = Path(env.str("STATIC_ROOT", default=str(VAR_DIR / "static")))
-STATICFILES_DIRS = [BASE_DIR / "static"]
+STATICFILES_DIRS = [PACKAGE_DIR / "static"]
 # Uploaded evidence: never served as static media, only through the permission-checked view.
 MEDIA_ROOT = Path(env.str("MEDIA_ROOT", default=str(VAR_DIR / "media")))
 EVIDENCE_MAX_BYTES = env.int("EVIDENCE_MAX_BYTES", default=20 * 1024 * 1024)
@@ -228,7 +230,7 @@ EVIDENCE_ZIP_MAX_EXPANDED_BYTES = env.int("EVIDENCE_ZIP_MAX_EXPANDED_BYTES", def
 EVIDENCE_ZIP_MAX_RATIO = env.int("EVIDENCE_ZIP_MAX_RATIO", default=500)
 # Bodies above this are refused before they are read (the largest upload plus its form).
 DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("DATA_UPLOAD_MAX_MEMORY_SIZE", default=2_621_440)
-STORAGES = {
+STORAGES: dict[str, dict[str, Any]] = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     # Compiled reports: each file written under a temporary name and renamed into place.
     "reports": {"BACKEND": "reports.storage.ReportStorage"},
@@ -244,6 +246,30 @@ STORAGES = {
         )
     },
 }
+# Several hosts share uploads and reports through one volume mounted at MEDIA_ROOT, or through
+# S3-compatible object storage when a bucket is named (the `s3` extra, django-storages). The
+# credentials are read by boto3 itself from AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (or the
+# host's role), never from these settings.
+AWS_STORAGE_BUCKET_NAME = env.str("AWS_STORAGE_BUCKET_NAME", default="")
+if AWS_STORAGE_BUCKET_NAME:
+    _s3_options = {
+        "bucket_name": AWS_STORAGE_BUCKET_NAME,
+        "endpoint_url": env.str("AWS_S3_ENDPOINT_URL", default="") or None,
+        "region_name": env.str("AWS_S3_REGION_NAME", default="") or None,
+        "location": env.str("AWS_LOCATION", default=""),
+        "default_acl": None,  # private objects: files are only served through the permission checks
+        "querystring_auth": True,
+    }
+    STORAGES["default"] = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": _s3_options | {"file_overwrite": False},
+    }
+    # An object is written whole by one PUT, so the reports need no temporary name; a recompile
+    # replaces its own files, as ReportStorage does on disk.
+    STORAGES["reports"] = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": _s3_options | {"file_overwrite": True},
+    }
 
 # --- Cache ----------------------------------------------------------------------------------
 REDIS_URL = env.str("REDIS_URL", default="")

@@ -1,5 +1,5 @@
 """The world map's geometry: the countries of the vendored @svg-maps/world map (MapSVG's world map,
-CC BY 4.0; see static/vendor/svg-maps-world/README.md), simplified so that the page stays small.
+CC BY 4.0; see alliance/static/vendor/svg-maps-world/README.md), simplified so that the page stays small.
 
 The vendored SVG holds one path per country, its `id` the ISO 3166-1 alpha-2 code (Kosovo: `xk`),
 drawn with relative moves and implicit line segments only (`m x,y dx,dy ... z`). Each outline is
@@ -189,5 +189,7 @@ def world_map() -> WorldMap:
     """The simplified map, read once per process from the vendored file."""
     found = finders.find(SOURCE)
     if not isinstance(found, str):
-        raise FileNotFoundError(f"static/{SOURCE} is missing: see static/vendor/svg-maps-world/README.md")
+        raise FileNotFoundError(
+            f"alliance/static/{SOURCE} is missing: see alliance/static/vendor/svg-maps-world/README.md"
+        )
     return read_map(Path(found).read_text(encoding="utf-8"))

@@ -1,0 +1,15 @@
+"""`alliance-admin` (and `python -m alliance`): manage.py for an installed tracker."""
+
+import os
+import sys
+
+
+def main() -> None:
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "alliance.settings")
+    from django.core.management import execute_from_command_line
+
+    execute_from_command_line(sys.argv)
+
+
+if __name__ == "__main__":
+    main()
