@@ -164,7 +164,10 @@ def aim(case: schemathesis.Case[Any], client: Client) -> None:
     existing objects; the others keep their random identifiers. In a request generated valid, the
     query's and the body's names of objects name existing ones: that such a request is accepted
     is checked (positive_data_acceptance), and a name of nothing is a 400 (tests/api/test_contract)."""
-    if case.path_parameters and not zlib.crc32(repr(sorted(case.path_parameters.items())).encode()) % 2:
+    # A path generated invalid stays so: it is there to be refused.
+    path_negative = case.meta is not None and case.meta.is_negative_at(ParameterLocation.PATH)
+    chosen = case.path_parameters and not zlib.crc32(repr(sorted(case.path_parameters.items())).encode()) % 2
+    if chosen and not path_negative:
         for name, value in client.path_parameters(case.operation.path).items():
             if name in case.path_parameters:
                 case.path_parameters[name] = value
