@@ -81,7 +81,9 @@ def test_expired_keys_are_forgotten_on_use_and_deleted_by_the_cleanup(settings) 
     assert isinstance(kept, Claim)
 
 
-def test_the_cleanup_is_in_the_schedule() -> None:
+def test_the_cleanup_is_in_the_schedule(alliance: None) -> None:
+    """The schedule as migrations make it (the alliance fixture puts it back after a transactional
+    test emptied the database)."""
     task = PeriodicTask.objects.get(task="idempotency.tasks.delete_expired_idempotency_keys")
 
     assert task.enabled
