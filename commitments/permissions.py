@@ -6,15 +6,29 @@ Access helpers answer 404 for objects a person may not know about, so that forei
 even confirmed to exist.
 """
 
+from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import Any
 
 from django.contrib.auth.models import AnonymousUser
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.core.exceptions import ObjectDoesNotExist
+from django.db.models import Exists, Model, OuterRef, Q, QuerySet
 from django.http import Http404
 
 from accounts.models import ApiKey, User
 
-from .models import Commitment, Confidentiality, Evidence, ProgressUpdate, Submission
+from .models import (
+    Commitment,
+    Confidentiality,
+    Evidence,
+    HistoryEntry,
+    Milestone,
+    ProgressUpdate,
+    ReminderSent,
+    ReviewComment,
+    Submission,
+    SubmissionSnapshot,
+)
 
 AnyUser = User | AnonymousUser
 
@@ -149,3 +163,86 @@ def get_evidence_for_user(user: AnyUser, pk: int) -> Evidence:
     if evidence is None:
         raise Http404("No such file.")
     return evidence
+
+
+# --- Scopes, for the caches: who sees what, grouped -------------------------------------------------
+# Viewers fall into scopes that see the same things: the public (and reading API keys), the contacts
+# of one member, the secretariat. A row written falls into the narrowest scope that sees it: the
+# public (everyone) or the insiders of one member (its contacts and the secretariat). Both come from
+# the policy above; `written_scope` reads it the other way round, and a row it does not know is
+# public: a write wrongly taken for public costs cache hits, one wrongly taken for private would be
+# served stale.
+
+
+@dataclass(frozen=True)
+class Scope:
+    """Everyone's data (neither field), plus one member's insider data, or plus everything."""
+
+    member_state_id: int | None = None
+    secretariat: bool = False
+
+    def __str__(self) -> str:
+        if self.secretariat:
+            return "secretariat"
+        return "public" if self.member_state_id is None else f"contact-{self.member_state_id}"
+
+
+PUBLIC = Scope()
+SECRETARIAT = Scope(secretariat=True)
+
+
+def viewer_scope(viewer: AnyUser) -> Scope:
+    """What a viewer may see: two viewers with the same scope get the same answers."""
+    if is_secretariat(viewer):
+        return SECRETARIAT
+    if is_contact(viewer):
+        assert isinstance(viewer, User)
+        return Scope(member_state_id=viewer.member_state_id)
+    return PUBLIC
+
+
+# What the public sees of a submission before it is accepted (the member status' current cycle): that
+# it exists, its status and what makes it late. Each edit of its content also writes these fields,
+# which no one outside sees: such a save changes the insiders' answers only.
+SUBMISSION_INSIDER_FIELDS = frozenset({"version", "updated_at"})
+
+
+def _submission_scope(submission: Submission, update_fields: Iterable[str] | None) -> Scope:
+    if submission.status == Submission.Status.ACCEPTED or update_fields is None:
+        return PUBLIC
+    if not set(update_fields) <= SUBMISSION_INSIDER_FIELDS:
+        return PUBLIC
+    return Scope(member_state_id=submission.member_state_id)
+
+
+def _submission_of(row: Model) -> Submission | None:
+    """The submission whose content `row` is (its update's, for what hangs on an update)."""
+    if isinstance(row, Milestone | Evidence | ReviewComment):
+        row = row.update
+    if isinstance(row, ProgressUpdate | SubmissionSnapshot):
+        return row.submission
+    return None
+
+
+def written_scope(row: Model, update_fields: Iterable[str] | None = None) -> Scope:
+    """The narrowest scope that sees `row` as written (saved, or deleted): PUBLIC, or the insiders
+    of one member. `update_fields` is the save's, None for a whole row (or a deletion).
+
+    Content of a submission (its updates, their milestones, files and comments, its snapshots) is
+    published when the submission is accepted: until then only the member's insiders see it, and the
+    acceptance is itself a public write. History is the insiders' (the secretariat's when it names no
+    member: taken for public, as every write it goes with is). Commitments are public: a pledge made
+    in a draft is not, but pledges are few, and whether one is published depends on another row."""
+    try:
+        if isinstance(row, Submission):
+            return _submission_scope(row, update_fields)
+        submission = _submission_of(row)
+    except ObjectDoesNotExist:  # deleted with its parent: whatever it was, everyone is told
+        return PUBLIC
+    if submission is not None:
+        if submission.status == Submission.Status.ACCEPTED:
+            return PUBLIC
+        return Scope(member_state_id=submission.member_state_id)
+    if isinstance(row, HistoryEntry | ReminderSent) and row.member_state_id is not None:
+        return Scope(member_state_id=row.member_state_id)
+    return PUBLIC

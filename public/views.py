@@ -1,8 +1,9 @@
 """The public site: what the Alliance has published, open to everyone without signing in.
 
 Each page's data (public.pages) is cached under the publication stamp (one query: it changes when a
-report is published, withdrawn or published again), the data version (bumped by every write to the
-Alliance's records: a membership recorded in the admin shows at once), the day and the language.
+report is published, withdrawn or published again), the public data version (bumped by every write
+that anyone can see: a membership recorded in the admin shows at once; a draft's autosave does not),
+the day and the language.
 The page itself is rendered for each request, since its header depends on who is signed in.
 Downloads are the published reports' own files, served by the reports app's file response.
 """
@@ -18,7 +19,7 @@ from django.utils import timezone
 from django.utils.translation import get_language
 from django.views.decorators.http import require_safe
 
-from commitments import dataversion
+from commitments import dataversion, permissions
 from reports.downloads import report_file_response
 from reports.selectors import published_reports
 
@@ -36,7 +37,7 @@ def _cached(name: str, *parts: object, build: Callable[[], T]) -> T:
     if not settings.ANSWER_CACHE:
         return build()
     stamp = selectors.publication_stamp()
-    return dataversion.cached(f"public:{name}", stamp, get_language(), *parts, build=build)
+    return dataversion.cached(f"public:{name}", stamp, get_language(), *parts, build=build, scope=permissions.PUBLIC)
 
 
 @require_safe

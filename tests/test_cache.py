@@ -10,6 +10,7 @@ from django.core.cache import caches
 
 from alliance.cache import FailSoftRedisCache, cache_status, forget_stale_keys
 from commitments import dataversion
+from commitments.permissions import PUBLIC, SECRETARIAT, Scope
 from jobs.models import StaleCacheKey
 from tests.redis_server import RedisServer, hung_server
 
@@ -110,6 +111,31 @@ def test_no_answer_cached_before_a_missed_bump_is_served_when_redis_is_back(
 
     assert dataversion.data_version() != before
     assert dataversion.cached("answer", build=lambda: "newer") == "newer"
+
+
+def test_a_missed_bump_of_one_members_data_is_made_up_for_its_viewers_only(
+    db: None, redis_server: RedisServer, settings: LazySettings
+) -> None:
+    """A draft saved while Redis is away: once it is back, the member's contacts and the secretariat
+    get new answers, and the public's, which the write did not change, are still cached."""
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "alliance.cache.FailSoftRedisCache",
+            "LOCATION": redis_server.url,
+            "OPTIONS": {"socket_connect_timeout": 0.2, "socket_timeout": 0.2, "retry_seconds": 0},
+        }
+    }
+    member = Scope(member_state_id=1)
+    scopes = (PUBLIC, member, SECRETARIAT)
+    for scope in scopes:
+        assert dataversion.cached("answer", build=lambda: "old", scope=scope) == "old"
+    redis_server.stop(keep=True)
+
+    dataversion.bump_now(member)  # the commit of a draft's autosave
+    redis_server.start()
+
+    after = {scope: dataversion.cached("answer", build=lambda: "new", scope=scope) for scope in scopes}
+    assert after == {PUBLIC: "old", member: "new", SECRETARIAT: "new"}
 
 
 def test_clearing_the_cache_leaves_other_prefixes_alone(redis_server: RedisServer) -> None:

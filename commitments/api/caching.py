@@ -1,11 +1,11 @@
-"""Read answers served from the cache under the data version, with ETags made of that version.
+"""Read answers served from the cache under the data versions, with ETags made of them.
 
-An answer depends on the data (the version every write bumps), the day (statuses are "as of
-today"), who asks (what they may see: public, one member's contacts, the secretariat), the URL
-(filters, pages, `as_of`; with the scheme and host, which its links name) and the format. All of
-these make up its tag; the tag is the cache key and the `ETag`. A matching `If-None-Match` is
-answered 304 before anything is read from the database, and a cached answer is sent as the bytes
-rendered the first time."""
+An answer depends on the data its viewer may see (the versions of their scope: the public, a
+member's contacts, the secretariat; see commitments.dataversion), the day (statuses are "as of
+today"), who asks (their scope), the URL (filters, pages, `as_of`; with the scheme and host, which
+its links name) and the format. All of these make up its tag; the tag is the cache key and the
+`ETag`. A matching `If-None-Match` is answered 304 before anything is read from the database, and a
+cached answer is sent as the bytes rendered the first time."""
 
 import hashlib
 from collections.abc import Callable
@@ -21,28 +21,16 @@ from django.utils.http import parse_etags
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from accounts.models import User
 from commitments import permissions
-from commitments.dataversion import data_version, known_version
+from commitments.dataversion import known_versions, versions
 
 # Headers a cached answer is sent with again; the rest is added by the middleware. A Sync-Token
 # is the one taken with the answer: a later one could pass changes the answer has not.
 KEPT_HEADERS = ("Content-Type", "Content-Disposition", "Vary", "Link", "Sync-Token")
 
 
-def viewer_scope(viewer: permissions.AnyUser) -> str:
-    """What a viewer may see, as a word: two viewers with the same scope get the same answers."""
-    if permissions.is_secretariat(viewer):
-        return "secretariat"
-    if permissions.is_contact(viewer):
-        assert isinstance(viewer, User)
-        return f"contact-{viewer.member_state_id}"
-    return "public"
-
-
-def answer_tag(request: Request, version: int) -> str:
-    scope = viewer_scope(permissions.viewer_of(request))
-    parts = [str(version), timezone.localdate().isoformat(), scope, request.build_absolute_uri()]
+def answer_tag(request: Request, scope: permissions.Scope, version: str) -> str:
+    parts = [version, timezone.localdate().isoformat(), str(scope), request.build_absolute_uri()]
     parts.append(str(getattr(request, "accepted_media_type", "")))
     return hashlib.sha256("|".join(parts).encode()).hexdigest()[:32]
 
@@ -54,10 +42,11 @@ class VersionedAnswers:
     _answer_key: str | None = None
 
     def versioned(self, request: Request, build: Callable[[], HttpResponseBase]) -> HttpResponseBase:
-        version = known_version()
-        # While the cache cannot be reached, a tag of this answer alone (data_version() is then one
-        # of its call): nothing matches it and nothing is cached under it.
-        tag = answer_tag(request, data_version() if version is None else version)
+        scope = permissions.viewer_scope(permissions.viewer_of(request))
+        version = known_versions(scope)
+        # While the cache cannot be reached, a tag of this answer alone (versions() is then one of
+        # its call): nothing matches it and nothing is cached under it.
+        tag = answer_tag(request, scope, versions(scope) if version is None else version)
         self._answer_tag = tag
         etag = f'"{tag}"'
         if etag in parse_etags(request.headers.get("If-None-Match", "")):

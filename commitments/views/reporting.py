@@ -48,6 +48,7 @@ def home(request: HttpRequest) -> HttpResponse:
         "contact-cycles",
         member_state.pk,
         build=lambda: selectors.contact_cycles(member_state=member_state, today=today),
+        scope=permissions.viewer_scope(user),
     )
     return render(request, "commitments/home.html", {"cycles": cycles, "member_state": member_state, "today": today})
 

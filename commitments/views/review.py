@@ -79,7 +79,8 @@ def _shared_page(
         values = context(timezone.localdate())
         return {"cycle": values["cycle"], "content": render_to_string(content, values)}
 
-    return render(request, page, dataversion.cached(content, request.GET.urlencode(), build=build))
+    cached = dataversion.cached(content, request.GET.urlencode(), build=build, scope=permissions.SECRETARIAT)
+    return render(request, page, cached)
 
 
 @login_required
