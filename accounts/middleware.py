@@ -48,7 +48,9 @@ class SessionTimeoutMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        if request.user.is_authenticated and "_auth_user_id" in request.session:
+        # The session first: a request without one (every API client with a key, every anonymous
+        # one) has nobody signed in, and its user need not be looked up here.
+        if "_auth_user_id" in request.session and request.user.is_authenticated:
             now = time.time()
             started = request.session.setdefault("signed_in_at", now)
             last_seen = request.session.get("last_seen", now)
@@ -87,8 +89,10 @@ class SecondFactorMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         user = request.user
+        if not user.is_authenticated:
+            return self.get_response(request)
         verified = bool(getattr(user, "is_verified", lambda: False)())  # set by django-otp's middleware
-        if user.is_authenticated and second_factor_required(request) and not verified:
+        if second_factor_required(request) and not verified:
             name = _url_name(request)
             static = request.path.startswith(settings.STATIC_URL if settings.STATIC_URL.startswith("/") else "/static/")
             if name not in SECOND_FACTOR_EXEMPT and not static:
@@ -131,8 +135,11 @@ class RefusedAccessLogMiddleware:
         if getattr(request, "_security_logged", False):
             return response
         status = response.status_code
+        # The addresses of the sign-in pages are looked up only for the answers that may be refusals.
+        if status not in (302, 401, 403, 404):
+            return response
         to_sign_in = status == 302 and response.get("Location", "").startswith(reverse("accounts:login"))
-        signing = request.path in (reverse("accounts:login"), reverse("accounts:logout"))
+        signing = to_sign_in and request.path in (reverse("accounts:login"), reverse("accounts:logout"))
         if status in (401, 403, 404) or (to_sign_in and not signing):
             match = getattr(request, "resolver_match", None)
             security_event(

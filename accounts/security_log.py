@@ -21,6 +21,8 @@ def client_address(request: HttpRequest | None) -> str | None:
 
 
 def security_event(event: str, request: HttpRequest | None = None, *, user: Any = None, **fields: Any) -> None:
+    if not logger.isEnabledFor(logging.INFO):
+        return  # the record is not built for a level that is off
     if user is None and request is not None:
         user = getattr(request, "user", None)
     authenticated = user is not None and getattr(user, "is_authenticated", False)

@@ -14,6 +14,7 @@ list takes its values repeated or comma-separated (`member=FR,DE` is `member=FR&
 
 import math
 import re
+import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
 from http import HTTPStatus
@@ -21,6 +22,8 @@ from typing import TYPE_CHECKING, Any, cast
 
 import django_filters
 from django.conf import settings
+from django.core.cache import caches
+from django.core.cache.backends.base import BaseCache
 from django.core.exceptions import RequestDataTooBig
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import HttpRequest, HttpResponse, HttpResponsePermanentRedirect, JsonResponse
@@ -32,6 +35,7 @@ from django.utils.http import escape_leading_slashes, parse_http_date_safe
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django_filters.rest_framework import DjangoFilterBackend
+from redis.commands.core import Script
 from rest_framework import exceptions, filters, status
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.parsers import JSONParser
@@ -42,6 +46,7 @@ from rest_framework.throttling import AnonRateThrottle, SimpleRateThrottle
 from rest_framework.utils.urls import remove_query_param, replace_query_param
 
 from accounts.models import ApiKey
+from alliance.cache import UNREACHABLE, FailSoftRedisCache
 from alliance.proxies import client_ip
 from commitments import services as workflow
 
@@ -336,21 +341,95 @@ class RateLimit:
     reset: int
 
 
+# The sliding window of a throttle in one round trip to Redis, instead of DRF's read and write of a
+# pickled list of times: drop the requests that left the window, count the rest, count this one if
+# there is room, and answer how many are counted and when the earliest was (a string: Lua turns
+# numbers into integers).
+SLIDING_WINDOW = """
+local key, now, window, limit = KEYS[1], tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3])
+redis.call('ZREMRANGEBYSCORE', key, '-inf', now - window)
+local count = redis.call('ZCARD', key)
+local allowed = 0
+if count < limit then
+  redis.call('ZADD', key, now, ARGV[4])
+  redis.call('PEXPIRE', key, math.ceil(window * 1000))
+  count = count + 1
+  allowed = 1
+end
+local earliest = redis.call('ZRANGE', key, 0, 0, 'WITHSCORES')[2]
+return {allowed, count, earliest or ''}
+"""
+
+
+def _sliding_window(backend: FailSoftRedisCache) -> Script:
+    """The script, registered once per cache client: a redis-py client costs a fifth of a
+    millisecond to make, which Django's cache pays on every operation."""
+    client = backend.client
+    script: Script | None = getattr(client, "_sliding_window", None)
+    if script is None:
+        script = client.get_client(write=True).register_script(SLIDING_WINDOW)
+        client._sliding_window = script  # type: ignore[attr-defined]
+    return script
+
+
 class CountedThrottle(SimpleRateThrottle):
-    """Notes on the request what it counted, for the RateLimit-* headers (the IETF draft "RateLimit
-    header fields for HTTP") that ApiRequestGuardMiddleware adds to the answer."""
+    """DRF's sliding window, counted in Redis by one script call per request (in the cache's
+    memory when there is no Redis). Notes on the request what it counted, for the RateLimit-*
+    headers (the IETF draft "RateLimit header fields for HTTP") that ApiRequestGuardMiddleware adds
+    to the answer. While Redis is unreachable nothing is counted and every request goes through
+    (alliance/cache.py says why)."""
+
+    # Not DRF's name: its entries there are pickled lists, these are sorted sets.
+    cache_format = "throttle:%(scope)s:%(ident)s"
+    num_requests: int  # set by DRF from the rate (the stubs do not declare them)
+    duration: int
+    _wait: float | None = None
 
     def allow_request(self, request: Request, view: "APIView") -> bool:
-        allowed = super().allow_request(request, view)
-        if getattr(self, "key", None) is not None:  # this throttle counted the request
-            limit, duration = int(getattr(self, "num_requests", 0)), int(getattr(self, "duration", 0))
-            history: list[float] = self.history
-            reset = duration - (self.now - history[-1]) if history else duration
-            counted = RateLimit(limit, max(limit - len(history), 0), max(math.ceil(reset), 0))
-            earlier = getattr(request._request, RATE_LIMIT, None)
-            if earlier is None or counted.remaining < earlier.remaining:
-                setattr(request._request, RATE_LIMIT, counted)
+        if self.rate is None:
+            return True
+        self.key = self.get_cache_key(request, view)
+        if self.key is None:
+            return True
+        self.now = self.timer()
+        backend = caches["default"]  # DRF's `cache` is a proxy to it
+        if isinstance(backend, FailSoftRedisCache):
+            allowed, count, earliest = self._count_in_redis(backend, self.key)
+        else:
+            allowed, count, earliest = self._count_in_cache(backend, self.key)
+        limit, duration = int(self.num_requests or 0), int(self.duration or 0)
+        reset = duration - (self.now - earliest) if earliest is not None else duration
+        self._wait = None if allowed else max(reset, 0.0)
+        counted = RateLimit(limit, max(limit - count, 0), max(math.ceil(reset), 0))
+        earlier = getattr(request._request, RATE_LIMIT, None)
+        if earlier is None or counted.remaining < earlier.remaining:
+            setattr(request._request, RATE_LIMIT, counted)
         return allowed
+
+    def _count_in_redis(self, cache: FailSoftRedisCache, key: str) -> tuple[bool, int, float | None]:
+        if not cache.client.reachable():
+            return True, 1, self.now
+        member = f"{self.now!r}:{secrets.token_hex(4)}"  # two requests in the same microsecond count twice
+        args: list[str | int] = [repr(self.now), self.duration, self.num_requests, member]
+        try:
+            allowed, count, earliest = _sliding_window(cache)(keys=[cache.make_and_validate_key(key)], args=args)
+        except UNREACHABLE as error:
+            cache.client._failed(error)
+            return True, 1, self.now
+        return bool(allowed), int(count), float(earliest) if earliest else None
+
+    def _count_in_cache(self, backend: BaseCache, key: str) -> tuple[bool, int, float | None]:
+        # DRF's own list of times, newest first, for a cache without Redis (one process's memory).
+        history: list[float] = [t for t in backend.get(key, []) if t > self.now - (self.duration or 0)]
+        allowed = len(history) < (self.num_requests or 0)
+        if allowed:
+            history.insert(0, self.now)
+            backend.set(key, history, self.duration)
+        self.history = history
+        return allowed, len(history), history[-1] if history else None
+
+    def wait(self) -> float | None:
+        return self._wait
 
 
 class AnonymousThrottle(CountedThrottle, AnonRateThrottle):

@@ -88,7 +88,8 @@ MIDDLEWARE = [
     "corsheaders.middleware.CorsMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
-    "csp.middleware.CSPMiddleware",
+    # django-csp's, with the policy built once rather than for every response.
+    "alliance.middleware.CSPMiddleware",
     "alliance.api.ApiRequestGuardMiddleware",
     # Claims a POST's Idempotency-Key in process_view, after the session and authentication below.
     "idempotency.middleware.IdempotencyMiddleware",

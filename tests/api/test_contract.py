@@ -234,8 +234,8 @@ def test_a_member_with_no_accepted_progress_has_no_completion_rather_than_zero(
         assert next(m for m in listed if m["iso_code"] == "FR")["status"]["completion_percent"] is None
     table = csv.DictReader(io.StringIO(anonymous_api.get(f"{V1}/members.csv").content.decode()))
     assert next(row for row in table if row["iso_code"] == "FR")["completion_percent"] == ""
-    assert selectors.completion_percent([], commitments=2) is None
-    assert selectors.completion_percent([0], commitments=2) == 0.0  # accepted at 0 %: a figure
+    assert selectors.completion_percent(0, 0, commitments=2) is None
+    assert selectors.completion_percent(1, 0, commitments=2) == 0.0  # accepted at 0 %: a figure
     # The public pages' charts say so too, rather than drawing a bar of 0.
     chart = str(bar_chart("Completion (%)", [("Reported", 40), ("Not reported", None)]))
     assert "no data" in chart
