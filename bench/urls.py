@@ -4,16 +4,13 @@ The ceiling goes through the same middleware, DRF authentication, permission, th
 renderer classes as `/api/v1/` but reads nothing, so an endpoint's requests per second divided by
 the ceiling's is the share of the stack's best that the endpoint's own work leaves."""
 
-from typing import Any
-
 from django.urls import path
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from alliance import urls as project
-
-CEILING_BODY: dict[str, Any] = {"status": "ok", "detail": "A constant answer for benchmarks."}
+from bench.constant import CEILING_BODY
 
 
 class CeilingView(APIView):

@@ -3,7 +3,7 @@
 from django.core.management import get_commands
 from django.test import Client
 
-from bench.urls import CEILING_BODY
+from bench.constant import CEILING_BODY
 
 
 def test_the_data_command_is_there_with_the_benchmark_installed() -> None:
