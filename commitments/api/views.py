@@ -628,7 +628,9 @@ class SubmissionViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet[S
 
     def _updates_of(self, submission: Submission) -> Response:
         updates = submission.visible_updates  # type: ignore[attr-defined]
-        if "updated_since" in self.request.query_params:
+        # Either parameter of a sync is checked whenever it is given: a bad `sync_until` is a 400,
+        # even alone (where it changes nothing), as on the other lists.
+        if self.request.query_params.keys() & {"updated_since", "sync_until"}:
             check_filter_values(self.request, filtersets.ProgressUpdateChangesFilter)
             viewer = permissions.viewer_of(self.request)
             visible = permissions.updates_visible_to(viewer).filter(submission=submission)
@@ -639,7 +641,8 @@ class SubmissionViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet[S
             )
             if not changes.is_valid():
                 raise exceptions.ValidationError(changes.errors)
-            updates = changes.qs
+            if "updated_since" in self.request.query_params:
+                updates = changes.qs
         return Response(s.ProgressUpdateSerializer(updates, many=True).data)
 
     @extend_schema(methods=["GET"], request=None, responses={200: s.ProgressUpdateSerializer})

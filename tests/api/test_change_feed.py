@@ -326,3 +326,13 @@ def test_the_pages_of_a_sync_keep_its_end_and_follow_the_rows_order(
     assert second["Sync-Token"] == first["Sync-Token"]
     assert "Changed during the sync" not in {c["title"] for c in second.json()["results"]}
     assert reviewer_api.get("/api/v1/commitments/?updated_since=0&page=2").status_code == 400
+
+
+def test_a_bad_sync_until_is_a_400_even_without_updated_since(contact_api: ApiClient, update: ProgressUpdate) -> None:
+    """Checked before any precondition: `If-None-Match: *` must not turn a bad request into a 304
+    (RFC 9110, 13.2.1)."""
+    path = f"/api/v1/submissions/{update.submission_id}/updates/"
+    response = contact_api.get(path, {"sync_until": "9x"}, headers={"If-None-Match": "*"})
+    assert response.status_code == 400
+    assert "sync_until" in response.json()["errors"]
+    assert contact_api.get(path, {"sync_until": "9"}).status_code == 200
