@@ -34,8 +34,15 @@ def axe_violations(page: Page) -> list[dict[str, Any]]:
     return [v for v in result["violations"] if v["impact"] in BLOCKING]
 
 
+def settled(page: Page) -> None:
+    """Wait for the page's stylesheets: a navigation started by a click can show its heading
+    before they apply, and an unstyled page is neither laid out nor coloured as users see it."""
+    page.wait_for_load_state("load")
+
+
 def audit(page: Page, where: str) -> None:
     """No serious or critical axe violation on the page as it is now."""
+    settled(page)
     violations = axe_violations(page)
     assert not violations, f"accessibility violations on {where} ({page.url}):\n{_describe(violations)}"
 
@@ -54,6 +61,7 @@ OVERFLOWING = """() => {
 
 
 def assert_no_sideways_scroll(page: Page, where: str) -> None:
+    settled(page)
     widths = page.evaluate("() => [document.documentElement.scrollWidth, window.innerWidth]")
     if widths[0] > widths[1]:
         culprits = page.evaluate(OVERFLOWING)
