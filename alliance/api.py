@@ -362,8 +362,7 @@ return {allowed, count, earliest or ''}
 
 
 def _sliding_window(backend: FailSoftRedisCache) -> Script:
-    """The script, registered once per cache client: a redis-py client costs a fifth of a
-    millisecond to make, which Django's cache pays on every operation."""
+    """The script, registered once per cache client (redis-py hashes it on registration)."""
     client = backend.client
     script: Script | None = getattr(client, "_sliding_window", None)
     if script is None:

@@ -3,8 +3,10 @@ missed meanwhile is deleted from it when it is back, so that nothing stale is re
 
 import time
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
+import redis
 from django.conf import LazySettings
 from django.core.cache import caches
 
@@ -156,3 +158,29 @@ def test_clearing_the_cache_leaves_other_prefixes_alone(redis_server: RedisServe
     starred.clear()
     assert starred.get("starred") is None
     assert theirs.get("theirs") == 1
+
+
+def test_operations_share_one_redis_client(redis_server: RedisServer, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Django's Redis cache makes a redis-py client for every operation (~0.2 ms each, several per
+    cached answer); ours makes one per connection pool and keeps it, across an outage too."""
+    made = []
+    original = redis.Redis.__init__
+
+    def counted(self: redis.Redis, *args: Any, **kwargs: Any) -> None:
+        if "connection_pool" in kwargs:  # the cache's, not the test server's own clients
+            made.append(self)
+        original(self, *args, **kwargs)
+
+    monkeypatch.setattr(redis.Redis, "__init__", counted)
+    cache = fail_soft(redis_server.url, retry_seconds=0)
+    for number in range(20):
+        cache.set(f"key-{number}", number)
+        assert cache.get(f"key-{number}") == number
+    cache.delete_many([f"key-{number}" for number in range(20)])
+    assert len(made) == 1
+    redis_server.stop(keep=True)
+    assert cache.get("key-1") is None
+    redis_server.start()
+    cache.set("after", 1)
+    assert cache.get("after") == 1  # the same client, reconnected by its pool
+    assert len(made) == 1
