@@ -36,6 +36,7 @@ from .labels import (
     trend_label,
     yes_no,
 )
+from .pdf import cache_page_references, collector_paused
 
 if TYPE_CHECKING:
     from openpyxl.worksheet.worksheet import Worksheet
@@ -55,9 +56,11 @@ def render_html(data: dict[str, Any]) -> str:
 def render_pdf(html: str) -> bytes:
     from weasyprint import HTML
 
-    # PDF/UA-1: a tagged PDF (headings, lists, tables and reading order for screen readers) that
-    # carries the document's title and language; WeasyPrint makes the bookmarks from the headings.
-    return bytes(HTML(string=html).write_pdf(pdf_variant="pdf/ua-1"))
+    cache_page_references()
+    with collector_paused():  # reports/pdf.py: why, with the figures
+        # PDF/UA-1: a tagged PDF (headings, lists, tables and reading order for screen readers) that
+        # carries the document's title and language; WeasyPrint makes the bookmarks from the headings.
+        return bytes(HTML(string=html).write_pdf(pdf_variant="pdf/ua-1"))
 
 
 def title_of(data: dict[str, Any]) -> str:
