@@ -3,8 +3,9 @@
 Each page's data (public.pages) is cached under the publication stamp (one query: it changes when a
 report is published, withdrawn or published again), the public data version (bumped by every write
 that anyone can see: a membership recorded in the admin shows at once; a draft's autosave does not),
-the day and the language.
-The page itself is rendered for each request, since its header depends on who is signed in.
+the day and the language. For anonymous visitors with no message waiting, who all see the same page,
+the rendered page is cached too, under the same key parts; a signed-in visitor's page is rendered
+for each request, since its header shows who they are.
 Downloads are the published reports' own files, served by the reports app's file response.
 """
 
@@ -13,8 +14,10 @@ from functools import partial
 from typing import TypeVar
 
 from django.conf import settings
+from django.contrib import messages
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.translation import get_language
 from django.views.decorators.http import require_safe
@@ -33,42 +36,66 @@ LICENCE_NAME = "Creative Commons Attribution 4.0 International (CC BY 4.0)"
 LICENCE_URL = "https://creativecommons.org/licenses/by/4.0/"
 
 
-def _cached(name: str, *parts: object, build: Callable[[], T]) -> T:
+def _cached(name: str, *parts: object, build: Callable[[], T], stamp: str | None = None) -> T:
     if not settings.ANSWER_CACHE:
         return build()
-    stamp = selectors.publication_stamp()
+    stamp = stamp or selectors.publication_stamp()
     return dataversion.cached(f"public:{name}", stamp, get_language(), *parts, build=build, scope=permissions.PUBLIC)
+
+
+def _same_for_everyone(request: HttpRequest) -> bool:
+    """Whether this visitor gets the page every anonymous visitor gets: not signed in (the header
+    names whoever is) and no message waiting (shown once, to them only)."""
+    return not request.user.is_authenticated and not len(messages.get_messages(request))
+
+
+def _page(
+    request: HttpRequest,
+    template: str,
+    name: str,
+    *parts: object,
+    build: Callable[[], object],
+    key: str = "page",
+    **context: object,
+) -> HttpResponse:
+    """The public page `template`, with the data `build` makes (cached) under `key`."""
+
+    if not (settings.ANSWER_CACHE and _same_for_everyone(request)):
+        return render(request, template, {key: _cached(name, *parts, build=build), **context})
+    stamp = selectors.publication_stamp()  # once for both keys
+
+    def html() -> str:
+        data = _cached(name, *parts, build=build, stamp=stamp)
+        return render_to_string(template, {key: data, **context}, request=request)
+
+    return HttpResponse(_cached(f"{name}:html", *parts, build=html, stamp=stamp))
 
 
 @require_safe
 def dashboard(request: HttpRequest) -> HttpResponse:
-    page = _cached("dashboard", build=pages.dashboard)
-    return render(request, "public/dashboard.html", {"page": page, "section": "dashboard"})
+    return _page(request, "public/dashboard.html", "dashboard", build=pages.dashboard, section="dashboard")
 
 
 @require_safe
 def world_map(request: HttpRequest) -> HttpResponse:
-    page = _cached("map", build=partial(pages.world, today=timezone.localdate()))
-    return render(request, "public/map.html", {"page": page, "section": "map"})
+    today = timezone.localdate()
+    return _page(request, "public/map.html", "map", build=partial(pages.world, today=today), section="map")
 
 
 @require_safe
 def member(request: HttpRequest, iso_code: str) -> HttpResponse:
     code = iso_code.upper()
-    page = _cached("member", code, build=partial(pages.member, iso_code=code))
-    return render(request, "public/member.html", {"page": page})
+    return _page(request, "public/member.html", "member", code, build=partial(pages.member, iso_code=code))
 
 
 @require_safe
 def report_list(request: HttpRequest) -> HttpResponse:
-    reports = _cached("reports", build=pages.report_list)
-    return render(request, "public/reports.html", {"reports": reports, "section": "reports"})
+    return _page(request, "public/reports.html", "reports", build=pages.report_list, key="reports", section="reports")
 
 
 @require_safe
 def report(request: HttpRequest, pk: int) -> HttpResponse:
-    page = _cached("report", pk, build=partial(pages.report, pk=pk))
-    return render(request, "public/report.html", {"page": page})
+    return _page(request, "public/report.html", "report", pk, build=partial(pages.report, pk=pk))
 
 
 def _with_licence(response: FileResponse) -> FileResponse:
@@ -87,9 +114,10 @@ def report_file(request: HttpRequest, pk: int, fmt: str) -> FileResponse:
 
 @require_safe
 def open_data(request: HttpRequest) -> HttpResponse:
-    reports = _cached("reports", build=pages.report_list)
-    context = {"reports": reports, "licence_name": LICENCE_NAME, "licence_url": LICENCE_URL, "section": "data"}
-    return render(request, "public/open_data.html", context)
+    licence = {"licence_name": LICENCE_NAME, "licence_url": LICENCE_URL}
+    return _page(
+        request, "public/open_data.html", "open-data", build=pages.report_list, key="reports", section="data", **licence
+    )
 
 
 @require_safe

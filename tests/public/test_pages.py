@@ -8,7 +8,11 @@ import xml.etree.ElementTree as ET
 from collections.abc import Callable
 
 import pytest
+from django.contrib.messages import constants
+from django.contrib.messages.storage.base import Message
+from django.contrib.messages.storage.cookie import CookieStorage
 from django.db import connection
+from django.http import HttpRequest
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
@@ -255,3 +259,41 @@ def test_a_new_publication_shows_at_once(
     # And a withdrawal takes it off again.
     CompiledReport.objects.filter(pk=latest.pk).update(withdrawn_at=timezone.now())
     assert "reported for Progress report (year before)" in client.get("/alliance/").content.decode()
+
+
+@pytest.mark.parametrize("page", [name for name in PAGES if name != "feed"])
+def test_anonymous_visitors_get_the_page_rendered_once_and_signed_in_ones_their_own(
+    client: Client, published: CompiledReport, contact: User, page: str
+) -> None:
+    """Every anonymous visitor sees the same page: after the first, it is served as it was rendered
+    (no template rendered again). A signed-in visitor's header names them: their page is rendered
+    for them, and nothing of it reaches the next anonymous visitor."""
+    url = PAGES[page][0].format(pk=published.pk)
+    first = client.get(url)
+    assert first.templates  # rendered
+    again = client.get(url)
+    assert again.status_code == 200
+    assert not again.templates  # served as rendered
+    assert again.content == first.content
+    assert again["Content-Type"] == first["Content-Type"]
+
+    signed_in = Client()
+    signed_in.force_login(contact)
+    own = signed_in.get(url)
+    assert own.templates
+    assert contact.email in own.content.decode()
+    assert "Sign out" in own.content.decode()
+    anonymous = client.get(url).content.decode()
+    assert contact.email not in anonymous
+    assert "Sign out" not in anonymous
+
+
+def test_an_anonymous_visitor_with_a_message_waiting_sees_it_once(client: Client, published: CompiledReport) -> None:
+    client.get("/alliance/")  # the shared page is cached
+    # Django's own encoding of a waiting message, as the sign-out leaves it.
+    waiting = CookieStorage(HttpRequest())._encode([Message(constants.SUCCESS, "You have signed out.")])  # type: ignore[attr-defined]
+    client.cookies[CookieStorage.cookie_name] = waiting
+    with_message = client.get("/alliance/")
+    assert "You have signed out." in with_message.content.decode()
+    assert with_message.templates  # rendered for this visitor
+    assert "You have signed out." not in client.get("/alliance/").content.decode()  # once
