@@ -552,22 +552,52 @@ COLD_STATUS_WHY = (
     "answer in Python; the status is meant to be served warm, from the cache under the data version"
 )
 COMPILE_WHY = (
-    "the PDF is about 90% of a compile, and WeasyPrint's layout does not cost the same per page in a "
-    "longer document: for every page it goes over the styles of the whole document (the margin boxes' "
-    "cascade), so a page costs about 41 ms in the 108 pages of scale 1 and about 45 ms in the 2,100 of "
-    "scale 20 (measured alone, collector off); the other steps grow 15 to 20 times"
+    "the PDF is about 85% of a compile; WeasyPrint's layout and writing cost the same per page once the "
+    "garbage collector is paused and pydyf's page references are built once (reports/pdf.py), so what "
+    "is left is the document's own growth: scale 20 has more pages per member than scale 1 where the "
+    "members have more commitments"
 )
 PAGE_WHY = (
-    "a signed-in page reads the session's person (and their country or authenticator) and renders the "
-    "whole page through Django's templates for every request, though its data comes from the cache; "
-    "on a shared machine this ratio moves by a few hundredths from run to run"
+    "a signed-in page reads the session (from Redis) and its person (one query), renders the whole page "
+    "through Django's templates for every request (its header names the person and carries their "
+    "sign-out form), and pays the whole stack first (see the stack ceiling); only its data comes from "
+    "the cache"
+)
+STACK_WHY = (
+    "what every request pays before its view: the per-address API throttle counts each request in "
+    "Redis (one round trip running a Lua script: about a third of the stack's time in the profile, "
+    "docs/performance.md), and the 19 middleware that carry the security controls the tests check "
+    "(CORS, HSTS and the HTTPS redirect, CSP, sessions, CSRF, the second factor, session timeouts, "
+    "axes, the refusal log, idempotency keys) run for every request, another third; the bare DRF view "
+    "pays neither"
+)
+WARM_WHY = (
+    "bounded by the stack ceiling (every request pays the whole stack first); on top of it a warm "
+    "answer reads its scope's data versions and the cached bytes from Redis, two more round trips"
+)
+WRITES_WHY = (
+    "the contacts' saves (each a transaction writing the update, its history and the submission's "
+    "version, behind the same stack and a session with its second factor) take their share of the "
+    "same two cores; the reads stay warm (a draft's save does not change what the public sees), so "
+    "the list keeps most of its speed alone, itself bounded by the stack ceiling"
+)
+CONDITIONAL_WHY = (
+    "a 304 is answered before any query but after the whole stack, throttle included: bounded by the stack ceiling"
+)
+PUBLIC_WHY = (
+    "an anonymous visitor's page is served as it was rendered, from the cache (one query: whether "
+    "anything was published since), but after the whole stack, whose ceiling bounds it, and its "
+    "bytes (the dashboard's charts and tables, the map's SVG: tens of kilobytes) go through the "
+    "middleware and gunicorn for every request"
 )
 
 
 ENDPOINTS = (
     Endpoint("bare-django", "bare Django constant JSON (no middleware)", "/django/", bare=True),
     Endpoint(REFERENCE, "bare DRF constant JSON (no middleware): the reference", "/drf/", bare=True),
-    Endpoint(STACK_CEILING, "stack ceiling (constant JSON, whole stack)", "/bench/ceiling/", target=0.70),
+    Endpoint(
+        STACK_CEILING, "stack ceiling (constant JSON, whole stack)", "/bench/ceiling/", target=0.70, why=STACK_WHY
+    ),
     Endpoint(
         "members-cold",
         "members list, cold (no cache)",
@@ -576,15 +606,23 @@ ENDPOINTS = (
         target=0.10,
         why=COLD_STATUS_WHY,
     ),
-    Endpoint("members-warm", "members list, warm", "/api/v1/members/", target=0.60),
+    Endpoint("members-warm", "members list, warm", "/api/v1/members/", target=0.60, why=WARM_WHY),
     Endpoint(
         "members-writes",
         f"members list, warm, while {AUTOSAVE_CONTACTS} contacts autosave",
         "/api/v1/members/",
         writes=True,
         target=0.55,
+        why=WRITES_WHY,
     ),
-    Endpoint("members-304", "members list, If-None-Match (304)", "/api/v1/members/", conditional=True, target=0.70),
+    Endpoint(
+        "members-304",
+        "members list, If-None-Match (304)",
+        "/api/v1/members/",
+        conditional=True,
+        target=0.70,
+        why=CONDITIONAL_WHY,
+    ),
     Endpoint("member", "member FR", "/api/v1/members/FR/"),
     Endpoint("commitments", "commitments of FR", "/api/v1/commitments/?member=FR"),
     Endpoint(
@@ -596,11 +634,17 @@ ENDPOINTS = (
         "completeness", "cycle completeness page", "/review/completeness/", viewer="secretariat", fallback="/review/"
     ),
     # The public site (no sign-in): its data cached under the latest publication and the data version.
-    Endpoint("public-dashboard", "public dashboard", "/alliance/", target=0.30),
-    Endpoint("public-map", "public world map", "/alliance/map/", target=0.30),
-    Endpoint("public-member", "public member page FR", "/alliance/members/FR/", target=0.30),
-    Endpoint("public-reports", "public list of published reports", "/alliance/reports/", target=0.30),
-    Endpoint("public-report", "public page of the published report", "/alliance/reports/{published}/", target=0.30),
+    Endpoint("public-dashboard", "public dashboard", "/alliance/", target=0.30, why=PUBLIC_WHY),
+    Endpoint("public-map", "public world map", "/alliance/map/", target=0.30, why=PUBLIC_WHY),
+    Endpoint("public-member", "public member page FR", "/alliance/members/FR/", target=0.30, why=PUBLIC_WHY),
+    Endpoint("public-reports", "public list of published reports", "/alliance/reports/", target=0.30, why=PUBLIC_WHY),
+    Endpoint(
+        "public-report",
+        "public page of the published report",
+        "/alliance/reports/{published}/",
+        target=0.30,
+        why=PUBLIC_WHY,
+    ),
 )
 
 
