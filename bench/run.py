@@ -1344,8 +1344,9 @@ def _autosaves(results: Results, table: Sequence[Row]) -> list[str]:
         "request (bench/autosave.py): the first update form of the contact's submission page, posted "
         "whole as multipart with a changed narrative, the version of the last save, a new "
         "`Idempotency-Key`, the session and CSRF cookies. Every save changes the update, so each one "
-        "writes the update, its history and the submission's version, and moves the data version "
-        "the cached answers hang on. Save percentiles are over the saves that succeeded, all "
+        "writes the update, its history and the submission's version, and moves its member's data "
+        "version (what the member's insiders see), not the public one the members list is cached "
+        "under. Save percentiles are over the saves that succeeded, all "
         "repetitions together; a server error fails the run; the version the last answer gave each "
         "contact is checked in the database afterwards.",
         "",
