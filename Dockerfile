@@ -16,6 +16,12 @@ COPY jobs ./jobs
 COPY public ./public
 COPY webhooks ./webhooks
 COPY idempotency ./idempotency
+COPY bin/compile-messages ./bin/compile-messages
+# The translation catalogues compiled into the wheel (gettext is needed here only).
+RUN apt-get update \
+    && apt-get install -y --no-install-recommends gettext \
+    && rm -rf /var/lib/apt/lists/* \
+    && bin/compile-messages
 RUN pip wheel --no-deps --wheel-dir /wheels . \
     && pip wheel --wheel-dir /wheels -c requirements.lock "$(ls /wheels/alliance_tracker-*.whl)[s3]"
 

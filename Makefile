@@ -4,14 +4,18 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install run test test-fast lint check pytest browser-flow prod-check bench lock clean
+.PHONY: install messages run test test-fast lint check pytest browser-flow prod-check bench lock clean
 
 $(STAMP): pyproject.toml requirements.lock
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet -c requirements.lock -e '.[dev]'
 	touch $(STAMP)
 
-install: $(STAMP)
+install: $(STAMP) messages
+
+## The translation catalogues compiled for Django (bin/compile-messages; the .mo files are not in git).
+messages:
+	bin/compile-messages
 
 ## Start web, Celery worker and beat on 127.0.0.1:$${PORT:-8000} with demo data; Ctrl-C stops all.
 run: install
@@ -45,7 +49,7 @@ browser-flow: install
 
 ## The production install without Docker: the wheel in a fresh environment, production settings, gunicorn,
 ## two workers and beat on PostgreSQL and Redis, an upload and a compiled PDF (bin/prod-check).
-prod-check:
+prod-check: messages
 	bin/prod-check
 
 ## Benchmark on PostgreSQL and Redis with gunicorn as in production and wrk; writes bench/results.md.

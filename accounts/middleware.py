@@ -9,6 +9,7 @@ from django.contrib.auth.models import AnonymousUser
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect
 from django.urls import Resolver404, resolve, reverse
+from django.utils import translation
 from django.utils.translation import gettext as _
 
 from .models import User
@@ -21,6 +22,7 @@ SECOND_FACTOR_EXEMPT = {
     "accounts:verify",
     "accounts:two_factor_setup",
     "accounts:session",
+    "accounts:language",
     "healthz",
     "favicon",
 }
@@ -150,3 +152,20 @@ class RefusedAccessLogMiddleware:
                 object=dict(match.kwargs) if match else None,
             )
         return response
+
+
+class PersonLanguageMiddleware:
+    """A signed-in person's own language (kept on their account) before the cookie's or the
+    browser's, which LocaleMiddleware applied before the person was known."""
+
+    def __init__(self, get_response: Handler) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        # The session first: a request without one has nobody signed in (no user lookup).
+        if "_auth_user_id" in request.session and request.user.is_authenticated:
+            language = request.user.language
+            if language and language != request.LANGUAGE_CODE:
+                translation.activate(language)
+                request.LANGUAGE_CODE = translation.get_language()
+        return self.get_response(request)

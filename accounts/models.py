@@ -4,6 +4,7 @@ import hashlib
 from datetime import datetime
 from typing import Any, ClassVar
 
+from django.conf import settings
 from django.contrib.auth.models import AbstractUser, UserManager
 from django.db import models
 from django.db.models import Q
@@ -71,6 +72,9 @@ class User(AbstractUser):
         blank=True,
         related_name="contacts",
     )
+
+    # The language the person chose (the chooser on every page); blank: their browser's.
+    language = models.CharField(max_length=8, blank=True, choices=settings.LANGUAGES, default="")
 
     # Part of every session's authentication hash: bumping it ends all of the user's sessions
     # (sign-out, deactivation, password change), wherever they are.

@@ -256,3 +256,13 @@ def api_key_revoke(*, key: ApiKey, actor: User | None, request: HttpRequest | No
         key.revoked_at = timezone.now()
         key.save(update_fields=["revoked_at"])
         security_event("api_key_revoked", request, user=actor, account=key.user.email, key=key.prefix)
+
+
+def language_choose(*, user: User, actor: User, language: str) -> None:
+    """Keep the language a person chose on their account (they choose for themselves only)."""
+    if actor.pk != user.pk:
+        raise PermissionDenied(_("A person chooses their own language."))
+    if language not in dict(settings.LANGUAGES):
+        raise ValidationError({"language": _("Not a language of the tracker: %(code)s.") % {"code": language}})
+    User.objects.filter(pk=user.pk).update(language=language)
+    user.language = language

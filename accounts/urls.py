@@ -16,6 +16,7 @@ urlpatterns = [
     path("two-factor/", views.two_factor_setup, name="two_factor_setup"),
     path("two-factor/recovery-codes", views.recovery_codes_renew, name="recovery_codes"),
     path("", views.account, name="account"),
+    path("language/", views.choose_language, name="language"),
     path("api-keys/", views.api_key_create, name="api_key_create"),
     path("api-keys/<int:pk>/revoke", views.api_key_revoke, name="api_key_revoke"),
     path("password/", views.PasswordChangeView.as_view(), name="password_change"),

@@ -4,7 +4,7 @@ import base64
 import time
 from datetime import timedelta
 from io import BytesIO
-from typing import Any
+from typing import Any, Literal, cast
 
 import qrcode
 import qrcode.image.svg
@@ -294,4 +294,38 @@ def locked_out(
     response = render(request, "accounts/locked_out.html", context, status=429)
     if minutes:
         response["Retry-After"] = str(minutes * 60)
+    return response
+
+
+@require_GET
+def choose_language(request: HttpRequest) -> HttpResponse:
+    """The language chooser on every page: plain links, so that a page served alike to every
+    visitor carries no token (a link from elsewhere can only change the language). The choice is
+    kept in the language cookie and, for a signed-in person, on their account."""
+    language = request.GET.get("lang", "")
+    if language not in dict(settings.LANGUAGES):
+        choices = ", ".join(code for code, _name in settings.LANGUAGES)
+        message = _("lang: not a language of the tracker; choose one of %(choices)s.") % {"choices": choices}
+        return HttpResponse(message, status=400, content_type="text/plain; charset=utf-8")
+    target = request.GET.get("next", "")
+    safe = url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    )
+    # Offered during the sign-in steps too (in the cookie); kept on the account only once the
+    # person is through them: a password alone changes nothing of the account.
+    if request.user.is_authenticated and (
+        not second_factor_required(request) or request.user.is_verified()  # type: ignore[attr-defined]
+    ):
+        services.language_choose(user=request.user, actor=request.user, language=language)
+    response = HttpResponseRedirect(target if safe else "/")
+    response.set_cookie(
+        settings.LANGUAGE_COOKIE_NAME,
+        language,
+        max_age=settings.LANGUAGE_COOKIE_AGE,
+        path=settings.LANGUAGE_COOKIE_PATH,
+        domain=settings.LANGUAGE_COOKIE_DOMAIN,
+        secure=settings.LANGUAGE_COOKIE_SECURE,
+        httponly=settings.LANGUAGE_COOKIE_HTTPONLY,
+        samesite=cast(Literal["Lax", "Strict", "None"], settings.LANGUAGE_COOKIE_SAMESITE),
+    )
     return response

@@ -95,11 +95,15 @@ MIDDLEWARE = [
     "idempotency.middleware.IdempotencyMiddleware",
     "alliance.middleware.UploadFileNameMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    # After the session, before CommonMiddleware: the language of the cookie or of Accept-Language
+    # (the person's own, kept on their account, is applied once they are known, below).
+    "django.middleware.locale.LocaleMiddleware",
     # Django's, with the API's 308 redirect of a write missing its slash, and ETags on HEAD too.
     "alliance.api.CommonMiddleware",
     "alliance.api.ConditionalGetMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "accounts.middleware.PersonLanguageMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "accounts.middleware.RefusedAccessLogMiddleware",
     "accounts.middleware.FetchSignInMiddleware",
@@ -211,6 +215,14 @@ AUTH_PASSWORD_VALIDATORS = [
 
 # --- Internationalisation -------------------------------------------------------------------
 LANGUAGE_CODE = "en-gb"
+# The languages the tracker speaks, each named in itself (for the chooser). A person's choice is
+# kept on their account and in the language cookie; before any choice, the browser's
+# Accept-Language decides (django.middleware.locale.LocaleMiddleware).
+LANGUAGES = [("en-gb", "English"), ("fr", "Français"), ("es", "Español")]
+# Compiled by `make` (bin/compile-messages) and in the image's build stage; the .mo files are not in git.
+LOCALE_PATHS = [PACKAGE_DIR / "locale"]
+LANGUAGE_COOKIE_AGE = 365 * 24 * 60 * 60
+LANGUAGE_COOKIE_SAMESITE = "Lax"
 TIME_ZONE = env.str("TIME_ZONE", default="UTC")
 USE_I18N = True
 USE_TZ = True
@@ -506,6 +518,7 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 SESSION_COOKIE_SECURE = env.bool("SESSION_COOKIE_SECURE", default=not DEBUG)
 CSRF_COOKIE_SECURE = env.bool("CSRF_COOKIE_SECURE", default=not DEBUG)
+LANGUAGE_COOKIE_SECURE = SESSION_COOKIE_SECURE
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = True
 X_FRAME_OPTIONS = "DENY"

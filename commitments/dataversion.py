@@ -34,7 +34,7 @@ from django.core.cache import cache
 from django.db import transaction
 from django.db.models import Model
 from django.db.models.signals import m2m_changed, post_delete, post_save
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from .permissions import PUBLIC, SECRETARIAT, Scope, written_scope
 
@@ -119,14 +119,15 @@ def data_changed(scope: Scope = PUBLIC) -> None:
 def cached(name: str, *parts: object, build: Callable[[], T], scope: Scope = SECRETARIAT) -> T:
     """What `build()` returns for `name` and `parts`, kept in the cache until the data a viewer of
     `scope` sees changes (by default every change) or the day does (statuses such as "late" are as
-    of today). Built every time with ANSWER_CACHE off or while the cache cannot be reached.
+    of today), for each language. Built every time with ANSWER_CACHE off or while the cache cannot be reached.
 
     The versions are read before anything is built: a write committed while building bumps them,
     so what was built then is never taken for what follows the write."""
     version = known_versions(scope) if settings.ANSWER_CACHE else None
     if version is None:
         return build()
-    words = [version, timezone.localdate().isoformat(), str(scope), name, *map(str, parts)]
+    # In the language of the request: what is built holds labels, dates and numbers in it.
+    words = [version, timezone.localdate().isoformat(), translation.get_language(), str(scope), name, *map(str, parts)]
     key = "alliance:versioned:" + hashlib.sha256("|".join(words).encode()).hexdigest()
     value: T | None = cache.get(key)
     if value is None:

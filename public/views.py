@@ -3,8 +3,8 @@
 Each page's data (public.pages) is cached under the publication stamp (one query: it changes when a
 report is published, withdrawn or published again), the public data version (bumped by every write
 that anyone can see: a membership recorded in the admin shows at once; a draft's autosave does not),
-the day and the language. For anonymous visitors with no message waiting, who all see the same page,
-the rendered page is cached too, under the same key parts; a signed-in visitor's page is rendered
+the day and the language (dataversion.cached). For anonymous visitors with no message waiting, who
+all see the same page, the rendered page is cached too, under the same key parts; a signed-in visitor's page is rendered
 for each request, since its header shows who they are.
 Downloads are the published reports' own files, served by the reports app's file response.
 """
@@ -19,7 +19,6 @@ from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.template.loader import render_to_string
 from django.utils import timezone
-from django.utils.translation import get_language
 from django.views.decorators.http import require_safe
 
 from commitments import dataversion, permissions
@@ -40,7 +39,7 @@ def _cached(name: str, *parts: object, build: Callable[[], T], stamp: str | None
     if not settings.ANSWER_CACHE:
         return build()
     stamp = stamp or selectors.publication_stamp()
-    return dataversion.cached(f"public:{name}", stamp, get_language(), *parts, build=build, scope=permissions.PUBLIC)
+    return dataversion.cached(f"public:{name}", stamp, *parts, build=build, scope=permissions.PUBLIC)
 
 
 def _same_for_everyone(request: HttpRequest) -> bool:

@@ -168,6 +168,7 @@ def test_the_wheel_holds_the_templates_static_files_and_reference_sources(tmp_pa
     for rest in arguments(BUILD, "COPY"):
         for path in shlex.split(rest)[:-1]:
             copy = shutil.copytree if (ROOT / path).is_dir() else shutil.copy
+            (source / path).parent.mkdir(parents=True, exist_ok=True)
             copy(ROOT / path, source / path)
     subprocess.run(
         [sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", "-w", tmp_path, source],
@@ -190,6 +191,17 @@ def test_the_wheel_holds_the_templates_static_files_and_reference_sources(tmp_pa
     assert "alliance/templates/base.html" in held
     assert any(name.startswith("alliance/static/css/") for name in held)
     assert any(name.startswith("commitments/reference/sources/") for name in held)
+    # The compiled catalogues (make compiles them in the checkout, the build stage in the image).
+    assert {f"alliance/locale/{language}/LC_MESSAGES/django.mo" for language in ("fr", "es")} <= held
+
+
+def test_the_build_stage_compiles_the_translations_before_the_wheel() -> None:
+    runs = [(index, rest) for index, (word, rest) in enumerate(BUILD) if word == "RUN"]
+    compile_step, compile_command = next((index, rest) for index, rest in runs if "bin/compile-messages" in rest)
+    wheel_step = next(index for index, rest in runs if "pip wheel" in rest)
+    assert compile_step < wheel_step
+    assert "gettext" in compile_command
+    assert "*.mo" in (ROOT / ".gitignore").read_text(encoding="utf-8").splitlines()
 
 
 @pytest.mark.parametrize("target", ["prod-check"])

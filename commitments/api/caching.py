@@ -15,7 +15,7 @@ from django.conf import settings
 from django.core.cache import cache
 from django.http import HttpResponse, HttpResponseNotModified
 from django.http.response import HttpResponseBase
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.cache import patch_vary_headers
 from django.utils.http import parse_etags
 from rest_framework.request import Request
@@ -30,7 +30,14 @@ KEPT_HEADERS = ("Content-Type", "Content-Disposition", "Vary", "Link", "Sync-Tok
 
 
 def answer_tag(request: Request, scope: permissions.Scope, version: str) -> str:
-    parts = [version, timezone.localdate().isoformat(), str(scope), request.build_absolute_uri()]
+    # The language too: labels and messages follow it (Accept-Language, the person's choice).
+    parts = [
+        version,
+        timezone.localdate().isoformat(),
+        str(scope),
+        translation.get_language(),
+        request.build_absolute_uri(),
+    ]
     parts.append(str(getattr(request, "accepted_media_type", "")))
     return hashlib.sha256("|".join(parts).encode()).hexdigest()[:32]
 
@@ -64,7 +71,7 @@ class VersionedAnswers:
         response = super().finalize_response(request, response, *args, **kwargs)  # type: ignore[misc]
         if self._answer_tag is not None and response.status_code in (200, 304):
             response["ETag"] = f'"{self._answer_tag}"'
-            patch_vary_headers(response, ("Accept", "Authorization", "Cookie"))
+            patch_vary_headers(response, ("Accept", "Accept-Language", "Authorization", "Cookie"))
         if self._answer_key is not None and isinstance(response, Response) and response.status_code == 200:
             response.render()
             headers = {name: response[name] for name in KEPT_HEADERS if response.has_header(name)}

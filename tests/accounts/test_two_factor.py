@@ -145,6 +145,7 @@ SIGN_IN_STEPS = {
     "accounts:verify",
     "accounts:two_factor_setup",
     "accounts:session",
+    "accounts:language",  # the language of the sign-in steps themselves (a cookie; the account waits)
     "healthz",
     "favicon",
 }
