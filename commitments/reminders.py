@@ -8,10 +8,13 @@ from datetime import date, timedelta
 from django.conf import settings
 from django.core.mail import send_mass_mail
 from django.db import IntegrityError, transaction
+from django.utils.translation import gettext as _
 
 from accounts.models import User
+from alliance.formats import long_date
 
 from .models import ReminderSent, ReportingCycle, Submission
+from .notifications import in_language_of
 from .selectors import member_states_on
 
 
@@ -46,26 +49,33 @@ def reminders_send(*, today: date) -> int:
 
 
 def _send(*, state_id: int, state_name: str, cycle: ReportingCycle, kind: str, due: date, today: date) -> int:
-    emails = sorted(
-        User.objects.filter(is_active=True, role=User.Role.NATIONAL_CONTACT, member_state_id=state_id).values_list(
-            "email", flat=True
-        )
+    people = list(
+        User.objects.filter(is_active=True, role=User.Role.NATIONAL_CONTACT, member_state_id=state_id)
+        .order_by("email")
+        .values_list("email", "language")
     )
     try:
         with transaction.atomic():
             ReminderSent.objects.create(
-                member_state_id=state_id, cycle=cycle, kind=kind, sent_on=today, recipients=len(emails)
+                member_state_id=state_id, cycle=cycle, kind=kind, sent_on=today, recipients=len(people)
             )
     except IntegrityError:
         return 0  # already sent today
-    if kind == ReminderSent.Kind.DUE_SOON:
-        subject = f"Reminder: {state_name}'s report for {cycle.name} is due on {due:%d %B %Y}"
-        body = f"{state_name}'s report for {cycle.name} is due on {due:%d %B %Y} and has not been submitted yet."
-    else:
-        subject = f"Overdue: {state_name}'s report for {cycle.name}"
-        body = (
-            f"{state_name}'s report for {cycle.name} was due on {due:%d %B %Y} and has not been submitted. "
-            "Submit it, or ask the secretariat for an extension."
-        )
-    messages = [(subject, body, settings.DEFAULT_FROM_EMAIL, [email]) for email in emails]
+    messages = []
+    for email, language in people:
+        with in_language_of(language):
+            words = {"state": state_name, "cycle": cycle.name, "due": long_date(due)}
+            if kind == ReminderSent.Kind.DUE_SOON:
+                subject = _("Reminder: %(state)s's report for %(cycle)s is due on %(due)s") % words
+                body = _("%(state)s's report for %(cycle)s is due on %(due)s and has not been submitted yet.") % words
+            else:
+                subject = _("Overdue: %(state)s's report for %(cycle)s") % words
+                body = (
+                    _(
+                        "%(state)s's report for %(cycle)s was due on %(due)s and has not been submitted. "
+                        "Submit it, or ask the secretariat for an extension."
+                    )
+                    % words
+                )
+        messages.append((subject, body, settings.DEFAULT_FROM_EMAIL, [email]))
     return send_mass_mail(messages, fail_silently=False) if messages else 0

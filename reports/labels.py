@@ -10,14 +10,16 @@ Codes that come from models carry their TextChoices labels (`Commitment.Status`,
 report's own code families are the TextChoices below.
 """
 
-from datetime import date
 from decimal import Decimal
 
 from django.db import models
-from django.utils.formats import date_format, number_format
-from django.utils.translation import gettext, pgettext
+from django.utils.formats import number_format
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+# Dates: their home is alliance.formats (the emails write them too); re-exported for the report.
+from alliance.formats import as_date as as_date
+from alliance.formats import long_date as long_date
 from commitments.models import Commitment, Confidentiality, ReportingState
 
 from .goals import CheckResult, Trend
@@ -100,16 +102,6 @@ def edition_label(code: str) -> str:
 
 def yes_no(value: bool) -> str:
     return gettext("Yes") if value else gettext("No")
-
-
-def as_date(value: date | str) -> date:
-    return value if isinstance(value, date) else date.fromisoformat(value)
-
-
-def long_date(value: date | str) -> str:
-    """A date as people write it: 1 April 2027 (an ISO date of the data, or a date)."""
-    # Translators: the date format of reports, in Django's date format syntax (j F Y: 1 April 2027).
-    return date_format(as_date(value), pgettext("report date format", "j F Y"))
 
 
 def number(value: int | float | Decimal | str) -> str:
