@@ -3,9 +3,9 @@
 from django.conf import settings
 from django.core.mail import send_mass_mail
 from django.db.models import Q
-from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
+from accounts.languages import in_language_of
 from accounts.models import User
 
 from .models import Submission
@@ -33,11 +33,6 @@ def recipients(submission: Submission, event: str) -> list[tuple[str, str]]:
     else:
         people = people.filter(role=User.Role.NATIONAL_CONTACT, member_state_id=submission.member_state_id)
     return list(people.order_by("email").values_list("email", "language"))
-
-
-def in_language_of(language: str) -> translation.override:
-    """Write an email in its recipient's language (their choice, else the tracker's default)."""
-    return translation.override(language or settings.LANGUAGE_CODE)
 
 
 def send_submission_notification(submission: Submission, event: str) -> int:

@@ -10,11 +10,11 @@ from django.core.mail import send_mass_mail
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
+from accounts.languages import in_language_of
 from accounts.models import User
 from alliance.formats import long_date
 
 from .models import ReminderSent, ReportingCycle, Submission
-from .notifications import in_language_of
 from .selectors import member_states_on
 
 

@@ -32,6 +32,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from accounts.languages import in_language_of
 from accounts.models import User
 from commitments import dataversion
 from commitments.history import record
@@ -178,11 +179,12 @@ def _notify_published(report: CompiledReport, request: HttpRequest | None) -> No
     )
 
 
-def publication_recipients(report: CompiledReport) -> list[tuple[str, str]]:
-    """(email, member state name) of each active national contact of a member in the report."""
+def publication_recipients(report: CompiledReport) -> list[tuple[str, str, str]]:
+    """(email, member state name, chosen language) of each active national contact of a member in
+    the report."""
     members = member_states_on(day=report.cycle.due_on).values("pk")
     contacts = User.objects.filter(is_active=True, role=User.Role.NATIONAL_CONTACT, member_state__in=members)
-    return list(contacts.order_by("email").values_list("email", "member_state__name"))
+    return list(contacts.order_by("email").values_list("email", "member_state__name", "language"))
 
 
 def publication_notice_send(*, report_id: int, published_at: datetime, link: str) -> int:
@@ -196,21 +198,15 @@ def publication_notice_send(*, report_id: int, published_at: datetime, link: str
     )
     if report is None:
         return 0
-    people = publication_recipients(report)
-    subject = _("Progress report published: %(cycle)s") % {"cycle": report.cycle.name}
-    messages = [
-        (
-            subject,
-            _(
+    messages = []
+    for email, state, language in publication_recipients(report):
+        with in_language_of(language):  # each in their own language
+            subject = _("Progress report published: %(cycle)s") % {"cycle": report.cycle.name}
+            body = _(
                 "The Global Alliance Against Child Sexual Abuse Online has published its progress report for "
                 "%(cycle)s. It includes the report of %(state)s.\n\nRead it and download its files:\n%(link)s\n"
-            )
-            % {"cycle": report.cycle.name, "state": state, "link": link},
-            settings.DEFAULT_FROM_EMAIL,
-            [email],
-        )
-        for email, state in people
-    ]
+            ) % {"cycle": report.cycle.name, "state": state, "link": link}
+        messages.append((subject, body, settings.DEFAULT_FROM_EMAIL, [email]))
     try:
         # The notice's row and the emails together: a failure to send rolls the row back (the job
         # is tried again); a second run of the job waits for the first and then finds its row.

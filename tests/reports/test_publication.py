@@ -12,7 +12,8 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import ContentFile
 from django.db import transaction
 from django.test import Client
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext
 
 from accounts.models import User
 from commitments.models import HistoryEntry, MemberState, ReportingCycle
@@ -395,3 +396,23 @@ def test_the_api_publishes_and_withdraws_for_the_secretariat(reviewer: User, dra
     assert withdrawn.json()["published_at"] is None
     assert withdrawn.json()["withdrawn_at"] is not None
     assert ApiClient().get(f"{V1}/{draft_edition.pk}/").status_code == 404
+
+
+def test_the_publication_notice_is_in_each_contacts_language(
+    contact: User, colleague: User, foreign_contact: User, reviewer: User, draft_edition: CompiledReport
+) -> None:
+    User.objects.filter(pk=contact.pk).update(language="fr")
+    User.objects.filter(pk=foreign_contact.pk).update(language="es")
+    report_publish(report=draft_edition, actor=reviewer)
+    message = OutboxMessage.objects.get(task="reports.publication.notify_report_published")
+    from reports.publication import notify_report_published
+
+    assert notify_report_published.apply(args=message.args, kwargs=message.kwargs).get() == 3
+    cycle = draft_edition.cycle.name
+    subjects = {m.to[0]: m.subject for m in mail.outbox}
+    for person, language in ((contact, "fr"), (foreign_contact, "es")):
+        with translation.override(language):
+            expected = gettext("Progress report published: %(cycle)s") % {"cycle": cycle}
+        assert expected != f"Progress report published: {cycle}"
+        assert subjects[person.email] == expected
+    assert subjects[colleague.email] == f"Progress report published: {cycle}"  # no choice: the default
