@@ -18,6 +18,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from commitments.models import MemberState
 
+from .languages import is_language
 from .models import ApiKey, Invitation, User, token_digest
 from .security_log import security_event
 
@@ -262,7 +263,7 @@ def language_choose(*, user: User, actor: User, language: str) -> None:
     """Keep the language a person chose on their account (they choose for themselves only)."""
     if actor.pk != user.pk:
         raise PermissionDenied(_("A person chooses their own language."))
-    if language not in dict(settings.LANGUAGES):
+    if not is_language(language):
         raise ValidationError({"language": _("Not a language of the tracker: %(code)s.") % {"code": language}})
     User.objects.filter(pk=user.pk).update(language=language)
     user.language = language

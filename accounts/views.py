@@ -31,6 +31,7 @@ from alliance.proxies import client_ip
 
 from . import services
 from .forms import ApiKeyForm, CodeForm, NewPasswordForm, SignInForm
+from .languages import is_language
 from .lockout import address_refused
 from .middleware import second_factor_required
 from .models import ApiKey, User
@@ -303,7 +304,7 @@ def choose_language(request: HttpRequest) -> HttpResponse:
     visitor carries no token (a link from elsewhere can only change the language). The choice is
     kept in the language cookie and, for a signed-in person, on their account."""
     language = request.GET.get("lang", "")
-    if language not in dict(settings.LANGUAGES):
+    if not is_language(language):
         choices = ", ".join(code for code, _name in settings.LANGUAGES)
         message = _("lang: not a language of the tracker; choose one of %(choices)s.") % {"choices": choices}
         return HttpResponse(message, status=400, content_type="text/plain; charset=utf-8")
