@@ -156,14 +156,29 @@ class RefusedAccessLogMiddleware:
 
 class PersonLanguageMiddleware:
     """A signed-in person's own language (kept on their account) before the cookie's or the
-    browser's, which LocaleMiddleware applied before the person was known."""
+    browser's, which LocaleMiddleware applied before the person was known; on the API, a `?lang=`
+    before all of them."""
 
     def __init__(self, get_response: Handler) -> None:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
+        if request.path.startswith("/api/") and "lang" in request.GET:
+            # An API client names the language of this one answer: before the person's own.
+            from alliance.api import problem_response  # the API's module imports the accounts' models
+
+            try:
+                language = translation.get_supported_language_variant(request.GET["lang"])
+            except LookupError:
+                return problem_response(
+                    400,
+                    _("Unknown language: give one of en, fr or es."),
+                    errors={"lang": [_("Give one of en, fr or es.")]},
+                )
+            translation.activate(language)
+            request.LANGUAGE_CODE = translation.get_language()
         # The session first: a request without one has nobody signed in (no user lookup).
-        if "_auth_user_id" in request.session and request.user.is_authenticated:
+        elif "_auth_user_id" in request.session and request.user.is_authenticated:
             language = request.user.language
             if language and language != request.LANGUAGE_CODE:
                 translation.activate(language)

@@ -56,9 +56,9 @@ class AccountManager(UserManager["User"]):
 
 class User(AbstractUser):
     class Role(models.TextChoices):
-        NATIONAL_CONTACT = "national_contact", "National contact point"
-        SECRETARIAT_REVIEWER = "secretariat_reviewer", "Secretariat reviewer"
-        SECRETARIAT_ADMIN = "secretariat_admin", "Secretariat administrator"
+        NATIONAL_CONTACT = "national_contact", _("National contact point")
+        SECRETARIAT_REVIEWER = "secretariat_reviewer", _("Secretariat reviewer")
+        SECRETARIAT_ADMIN = "secretariat_admin", _("Secretariat administrator")
 
     username = None  # type: ignore[assignment]
     email = models.EmailField("email address", unique=True)

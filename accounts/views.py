@@ -22,7 +22,6 @@ from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
-from django.views.csrf import csrf_failure as default_csrf_failure
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_otp import login as otp_login
 from django_otp import match_token
@@ -276,12 +275,12 @@ def signed_in(request: HttpRequest) -> HttpResponse:
 
 def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
     """A refused CSRF token: JSON for a page's script (which then fetches a new token and sends
-    again), Django's page otherwise."""
+    again), a page in the person's language otherwise (Django's own is in English)."""
     if request.headers.get("X-Requested-With") == "fetch" or request.path.startswith("/api/"):
         return JsonResponse(
             {"detail": _("The form's security token has expired. Reload the page."), "code": "csrf"}, status=403
         )
-    return default_csrf_failure(request, reason=reason)
+    return render(request, "403_csrf.html", status=403)
 
 
 def locked_out(

@@ -442,9 +442,11 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": (
         "Member status and reporting data of the Global Alliance Against Child Sexual Abuse Online. "
         "Authenticate with `Authorization: Token <key>` (or `Bearer <key>`); anonymous clients see published "
-        "data. Errors are problem details (RFC 9457, `application/problem+json`)."
+        "data. Errors are problem details (RFC 9457, `application/problem+json`). Labels and error `detail` "
+        "messages are in English, French or Spanish: the language of `?lang=en|fr|es`, else of `Accept-Language`, "
+        "else the account's; codes and field names stay English."
     ),
-    "VERSION": "1.2.0",
+    "VERSION": "1.3.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",

@@ -6,25 +6,26 @@ from typing import Any
 
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import gettext_lazy as _
 
 from .models import Commitment, Confidentiality, Submission
 
 LABELS = {
-    "status": "Status",
-    "completion_percent": "Completion (%)",
-    "narrative": "Narrative",
-    "confidentiality": "Confidentiality",
-    "icse_victims_identified": "Victims identified (ICSE)",
-    "takedown_median_hours": "Median hours to takedown",
-    "figures_source": "Source of the figures",
-    "milestones": "Milestones",
-    "evidence": "Evidence files",
-    "extended_due_on": "Extended due date",
-    "round": "Round",
-    "returned updates": "Returned updates",
-    "comment": "Comment",
-    "planned_start": "Planned start",
-    "planned_end": "Planned end",
+    "status": _("Status"),
+    "completion_percent": _("Completion (%)"),
+    "narrative": _("Narrative"),
+    "confidentiality": _("Confidentiality"),
+    "icse_victims_identified": _("Victims identified (ICSE)"),
+    "takedown_median_hours": _("Median hours to takedown"),
+    "figures_source": _("Source of the figures"),
+    "milestones": _("Milestones"),
+    "evidence": _("Evidence files"),
+    "extended_due_on": _("Extended due date"),
+    "round": _("Round"),
+    "returned updates": _("Returned updates"),
+    "comment": _("Comment"),
+    "planned_start": _("Planned start"),
+    "planned_end": _("Planned end"),
 }
 CHOICES = {"status": dict(Commitment.Status.choices), "confidentiality": dict(Confidentiality.choices)}
 STATUS_LABELS = {**dict(Commitment.Status.choices), **dict(Submission.Status.choices)}
@@ -64,7 +65,7 @@ def display_value(name: str, value: Any) -> str:
 
 
 def display_label(name: str) -> str:
-    return LABELS.get(name, name.replace("_", " ").capitalize())
+    return str(LABELS.get(name, name.replace("_", " ").capitalize()))
 
 
 def word_diff(old: str, new: str) -> SafeString:
@@ -98,7 +99,7 @@ def diff_snapshots(old: dict[str, Any] | None, new: dict[str, Any]) -> dict[int,
                 continue
             inline = word_diff(old_value or "", new_value or "") if name == "narrative" and before else None
             diff.changes.append(
-                FieldChange(label, display_value(name, old_value), display_value(name, new_value), inline)
+                FieldChange(str(label), display_value(name, old_value), display_value(name, new_value), inline)
             )
         if before is not None and diff.changes:
             diff.kind = "changed"

@@ -7,6 +7,8 @@ from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
 from django.core.validators import MaxValueValidator
 from django.forms import formset_factory
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from .models import FIGURE_FIELDS, UPDATE_FIELDS, Commitment, OperationalGoal, PotentialAction, ProgressUpdate
 from .services import MilestoneData
@@ -58,9 +60,9 @@ class ProgressUpdateForm(forms.ModelForm[ProgressUpdate]):
 
 
 class MilestoneForm(forms.Form):
-    due_on = forms.DateField(label="Date", widget=DateInput())
-    title = forms.CharField(label="Milestone", max_length=300)
-    done = forms.BooleanField(label="Done", required=False)
+    due_on = forms.DateField(label=_("Date"), widget=DateInput())
+    title = forms.CharField(label=_("Milestone"), max_length=300)
+    done = forms.BooleanField(label=_("Done"), required=False)
 
 
 MilestoneFormSet = formset_factory(MilestoneForm, extra=1, can_delete=True, max_num=50, validate_max=True)
@@ -78,30 +80,45 @@ def milestones_from(formset: Any) -> list[MilestoneData]:
 
 
 class EvidenceForm(forms.Form):
-    file = forms.FileField(label="Evidence file", help_text=f"{ALLOWED_LABELS}; at most the configured size.")
+    file = forms.FileField(label=_("Evidence file"))
 
     def __init__(self, *args: Any, unsafe_names: list[str] | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.unsafe_names = unsafe_names or []
         self.detected: DetectedType | None = None
         limit_mb = settings.EVIDENCE_MAX_BYTES / (1024 * 1024)
-        self.fields["file"].help_text = f"{ALLOWED_LABELS}; up to {limit_mb:g} MB."
+        self.fields["file"].help_text = gettext("%(types)s; up to %(size)s MB.") % {
+            "types": ALLOWED_LABELS,
+            "size": f"{limit_mb:g}",
+        }
 
     def clean_file(self) -> UploadedFile:
         upload: UploadedFile = self.cleaned_data["file"]
         if self.unsafe_names:
-            raise forms.ValidationError("The file name must be a plain name, without folders or special characters.")
+            raise forms.ValidationError(
+                gettext("The file name must be a plain name, without folders or special characters.")
+            )
         limit = settings.EVIDENCE_MAX_BYTES
         if upload.size is not None and upload.size > limit:
-            raise forms.ValidationError(f"The file is larger than the limit of {limit / (1024 * 1024):g} MB.")
+            raise forms.ValidationError(
+                gettext("The file is larger than the limit of %(size)s MB.") % {"size": f"{limit / (1024 * 1024):g}"}
+            )
         detected = detect_type(upload)
         if detected is None:
-            raise forms.ValidationError(f"This file's content is not one of the accepted types ({ALLOWED_LABELS}).")
+            raise forms.ValidationError(
+                gettext("This file's content is not one of the accepted types (%(types)s).") % {"types": ALLOWED_LABELS}
+            )
         extension = extension_of(upload.name or "")
         if extension not in detected.accepted_extensions:
             raise forms.ValidationError(
-                f"The file's content is {detected.label}, but its name ends in “{extension or 'nothing'}”. "
-                f"Name it with {' or '.join(detected.accepted_extensions)}."
+                gettext(
+                    "The file's content is %(type)s, but its name ends in “%(extension)s”. Name it with %(accepted)s."
+                )
+                % {
+                    "type": detected.label,
+                    "extension": extension or gettext("nothing"),
+                    "accepted": gettext(" or ").join(detected.accepted_extensions),
+                }
             )
         self.detected = detected
         return upload
@@ -109,7 +126,7 @@ class EvidenceForm(forms.Form):
 
 class ReviewCommentForm(forms.Form):
     body = forms.CharField(
-        label="Comment for the contacts (without returning the update)",
+        label=_("Comment for the contacts (without returning the update)"),
         widget=forms.Textarea(attrs={"rows": 2}),
         max_length=5000,
     )
@@ -123,13 +140,13 @@ class DecisionForm(forms.Form):
 
 class AcceptForm(DecisionForm):
     confirm = forms.BooleanField(
-        label="I have reviewed every update; accepting locks the report",
-        error_messages={"required": "Tick the box to confirm that you have reviewed every update."},
+        label=_("I have reviewed every update; accepting locks the report"),
+        error_messages={"required": _("Tick the box to confirm that you have reviewed every update.")},
     )
 
 
 class ExtensionForm(forms.Form):
-    due_on = forms.DateField(label="New due date", widget=DateInput())
+    due_on = forms.DateField(label=_("New due date"), widget=DateInput())
 
 
 class PledgeForm(forms.ModelForm[Commitment]):
@@ -141,7 +158,7 @@ class PledgeForm(forms.ModelForm[Commitment]):
             "planned_end": DateInput(),
             "description": forms.Textarea(attrs={"rows": 4}),
         }
-        labels = {"target": "Policy target", "goal": "Operational goal", "action": "2014 potential action"}
+        labels = {"target": _("Policy target"), "goal": _("Operational goal"), "action": _("2014 potential action")}
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

@@ -6,10 +6,34 @@ from typing import Any
 
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
 
 from .models import HistoryEntry, MemberState, Submission
+
+# What the entries' actions (kept in the record as written, in English) say to a reader.
+ACTION_LABELS = {
+    "created": _("Created"),
+    "updated": _("Updated"),
+    "submitted": _("Submitted"),
+    "returned": _("Returned"),
+    "accepted": _("Accepted"),
+    "commented": _("Commented"),
+    "extended": _("Extended"),
+    "pledged": _("Pledged"),
+    "attached": _("Attached"),
+    "removed file": _("Removed file"),
+    "published": _("Published"),
+    "withdrawn": _("Withdrawn"),
+    "updated in admin": _("Updated in the administration"),
+    "deleted in admin": _("Deleted in the administration"),
+}
+
+
+def action_label(action: str) -> str:
+    """An entry's action in the reader's language (an action not known here as recorded)."""
+    return str(ACTION_LABELS.get(action, action.capitalize()))
 
 
 def _plain(value: Any) -> Any:

@@ -246,6 +246,7 @@ def snapshot_data(submission: Submission) -> dict[str, Any]:
                 "goal": u.commitment.goal.code if u.commitment.goal else None,
                 "action": u.commitment.action.code if u.commitment.action else None,
                 **field_values(u, UPDATE_FIELDS),
+                "narrative_language": u.narrative_language,
                 "milestones": milestones_of(u),
                 "evidence": [e.original_name for e in u.evidence.all()],
             }

@@ -16,6 +16,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from accounts.models import User
@@ -37,6 +38,7 @@ from .models import (
     Submission,
     SubmissionSnapshot,
 )
+from .models.wording import language_base
 from .standing import standing_of
 from .uploads import DetectedType
 
@@ -179,6 +181,10 @@ def progress_update_save(
     if not changes and not is_new:
         return update  # An autosave of unchanged content writes nothing.
 
+    if "narrative" in changes:
+        # The narrative is in the writer's language: the one they work in (their own choice, or their
+        # browser's), unless the client names it.
+        update.narrative_language = language_base(values.get("narrative_language") or get_language())
     update.full_clean(exclude=["submission", "commitment", "updated_by"], validate_unique=False)
     update.version += 1
     update.updated_by = actor

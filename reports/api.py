@@ -16,7 +16,7 @@ from rest_framework.response import Response
 from accounts.models import User
 from alliance.api import location
 from commitments import permissions
-from commitments.models import ReportingCycle
+from commitments.models import ReportingCycle, TextLanguage
 
 from .downloads import report_file_response
 from .filtersets import ReportFilter
@@ -64,8 +64,8 @@ class CompiledReportSerializer(serializers.ModelSerializer[CompiledReport]):
     class Meta:
         model = CompiledReport
         fields = (
-            "id", "url", "cycle", "edition", "status", "progress", "error", "data_version", "is_final", "same_as",
-            "created_at", "finished_at", "published_at", "withdrawn_at", "files",
+            "id", "url", "cycle", "edition", "language", "status", "progress", "error", "data_version", "is_final",
+            "same_as", "created_at", "finished_at", "published_at", "withdrawn_at", "files",
         )  # fmt: skip
 
     @extend_schema_field(serializers.DateTimeField(allow_null=True))
@@ -89,6 +89,11 @@ class CompiledReportSerializer(serializers.ModelSerializer[CompiledReport]):
 class ReportRequestSerializer(serializers.Serializer[Any]):
     cycle = serializers.PrimaryKeyRelatedField(queryset=ReportingCycle.objects.all())
     edition = serializers.ChoiceField(choices=CompiledReport.Edition.choices)
+    language = serializers.ChoiceField(
+        choices=TextLanguage.choices,
+        default=TextLanguage.ENGLISH,
+        help_text="The language of the report's labels, dates and numbers (narratives stay in their writers').",
+    )
 
 
 class PublishSerializer(serializers.Serializer[Any]):
@@ -134,7 +139,10 @@ class CompiledReportViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewS
         data = ReportRequestSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         report = report_request(
-            cycle=data.validated_data["cycle"], edition=data.validated_data["edition"], actor=request.user
+            cycle=data.validated_data["cycle"],
+            edition=data.validated_data["edition"],
+            language=data.validated_data["language"],
+            actor=request.user,
         )
         return Response(
             self.get_serializer(report).data,

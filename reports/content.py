@@ -30,6 +30,7 @@ from commitments.models import (
     Submission,
     SubmissionSnapshot,
 )
+from commitments.models.wording import OFFICIAL_LANGUAGE
 from commitments.selectors import member_states_on
 from commitments.standing import Standing, memberships_of, standing
 
@@ -111,6 +112,8 @@ def _row_from_snapshot(commitment_id: str, item: dict[str, Any]) -> Row:
         "status": item["status"],
         "completion_percent": item["completion_percent"],
         "narrative": item["narrative"],
+        # Snapshots taken before languages were recorded hold English narratives.
+        "narrative_language": item.get("narrative_language", OFFICIAL_LANGUAGE),
         "confidentiality": item["confidentiality"],
         "icse_victims_identified": item.get("icse_victims_identified"),
         "takedown_median_hours": item.get("takedown_median_hours"),
@@ -131,6 +134,7 @@ def _row_from_live(commitment: Commitment, update: Any) -> Row:
             "status": update.status,
             "completion_percent": update.completion_percent,
             "narrative": update.narrative,
+            "narrative_language": update.narrative_language,
             "confidentiality": update.confidentiality,
             "icse_victims_identified": update.icse_victims_identified,
             "takedown_median_hours": None

@@ -15,8 +15,11 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
+from django.utils.translation import gettext
+
 from alliance.spreadsheets import safe_row
 from commitments.models import Commitment, GoalCode, PolicyTarget, ReportingCycle, ReportingState, SourceDiscrepancy
+from commitments.models.wording import OFFICIAL_LANGUAGE, Wording, speaking
 
 from .content import MemberContent, is_yearly, member_contents, previous_cycle, year_before
 from .goals import alliance_icse_growth, icse_growth, median, takedown_trend
@@ -82,7 +85,16 @@ def _rows(contents: list[MemberContent]) -> list[dict[str, Any]]:
     return [_commitment_row(row) for content in contents for row in content.rows]
 
 
-def report_data(*, cycle: ReportingCycle, edition: str, today: date) -> dict[str, Any]:
+def report_data(
+    *, cycle: ReportingCycle, edition: str, today: date, language: str = OFFICIAL_LANGUAGE
+) -> dict[str, Any]:
+    """The content of a cycle's report in one edition, its words in `language`: the sentences of
+    the method in it, the reference texts in its unofficial translation where there is one."""
+    with speaking(language):
+        return _report_data(cycle=cycle, edition=edition, today=today, language=language)
+
+
+def _report_data(*, cycle: ReportingCycle, edition: str, today: date, language: str) -> dict[str, Any]:
     targets = list(PolicyTarget.objects.prefetch_related("goals").order_by("number"))
     order = {t.code: t.number for t in targets}
     contents = member_contents(cycle=cycle, edition=edition, today=today, targets=order)
@@ -156,6 +168,7 @@ def report_data(*, cycle: ReportingCycle, edition: str, today: date) -> dict[str
             "final": today > cycle.due_on,
         },
         "edition": edition,
+        "language": language,
         "overview": {
             "members": len(contents),
             "completeness": _completeness(contents),
@@ -169,22 +182,31 @@ def report_data(*, cycle: ReportingCycle, edition: str, today: date) -> dict[str
         "targets": _target_sections(targets, all_rows, member_rows, alliance_icse),
         "members": member_rows,
         "method": {
-            "as_of": (
-                f"As of {cycle.name}: the members of the Alliance on its due date, and for each the content "
+            "as_of": gettext(
+                "As of %(cycle)s: the members of the Alliance on its due date, and for each the content "
                 "accepted for this cycle (in the secretariat edition, the content submitted, or being written, "
                 "where none is accepted yet). Nothing pledged, reported or changed later is shown."
-            ),
+            )
+            % {"cycle": cycle.name},
             "readings": [
                 {"key": item.key, "subject": item.subject, "choice": item.choice}
                 for item in SourceDiscrepancy.objects.filter(key__in=READINGS).order_by("key")
             ],
         },
         "sources": {
-            "figures": "Figures are those reported by each member state in its progress updates "
-            "(with the source each gives); growth is year on year, over the members that reported the "
-            "figure in both years.",
+            "figures": gettext(
+                "Figures are those reported by each member state in its progress updates "
+                "(with the source each gives); growth is year on year, over the members that reported the "
+                "figure in both years."
+            ),
         },
     }
+
+
+def _worded(name: str, wording: Wording) -> dict[str, Any]:
+    """A reference text in the report's language, with the language it is in (an unofficial
+    translation, or the official English wording where there is none)."""
+    return {name: wording.text, f"{name}_language": wording.language, f"{name}_official": wording.official}
 
 
 def _target_sections(
@@ -209,7 +231,7 @@ def _target_sections(
                 {
                     "code": goal.code,
                     "number": goal.number,
-                    "text": goal.text,
+                    **_worded("text", goal.wording("text")),
                     "commitments": len(towards),
                     "average_completion": _average([r["update"]["completion_percent"] for r in towards if r["update"]]),
                     "check": check,
@@ -222,7 +244,7 @@ def _target_sections(
             {
                 "code": target.code,
                 "number": target.number,
-                "title": target.title,
+                **_worded("title", target.wording("title")),
                 "commitments": len(on_target),
                 "by_status": {key: by_status[key] for key in STATUSES},
                 "average_completion": _average([r["update"]["completion_percent"] for r in on_target if r["update"]]),
@@ -252,7 +274,7 @@ def render_json(data: dict[str, Any]) -> bytes:
 CSV_COLUMNS = (
     "member", "member_name", "submission", "late", "commitment_id", "commitment", "target", "goal", "action",
     "update_status", "completion_percent", "confidentiality", "icse_victims_identified",
-    "takedown_median_hours", "figures_source", "narrative",
+    "takedown_median_hours", "figures_source", "narrative", "narrative_language",
 )  # fmt: skip
 
 
@@ -276,6 +298,7 @@ def render_csv(data: dict[str, Any]) -> bytes:
                 update.get("takedown_median_hours") or "",
                 update.get("figures_source", ""),
                 update.get("narrative", ""),
+                update.get("narrative_language", ""),
             ]
             writer.writerow(safe_row(member_part + commitment_part + update_part))
     return buffer.getvalue().encode()

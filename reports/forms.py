@@ -1,7 +1,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from commitments.models import ReportingCycle
+from commitments.models import ReportingCycle, TextLanguage
 
 from .models import CompiledReport
 
@@ -9,9 +9,20 @@ from .models import CompiledReport
 class CompileForm(forms.Form):
     cycle = forms.ModelChoiceField(
         queryset=ReportingCycle.objects.order_by("-due_on"),
-        error_messages={"invalid_choice": "Choose a reporting cycle from the list."},
+        label=_("Cycle"),
+        error_messages={"invalid_choice": _("Choose a reporting cycle from the list.")},
     )
-    edition = forms.ChoiceField(choices=CompiledReport.Edition.choices, initial=CompiledReport.Edition.SECRETARIAT)
+    edition = forms.ChoiceField(
+        label=_("Edition"), choices=CompiledReport.Edition.choices, initial=CompiledReport.Edition.SECRETARIAT
+    )
+    language = forms.TypedChoiceField(
+        label=_("Language"),
+        choices=TextLanguage.choices,
+        initial=TextLanguage.ENGLISH,
+        required=False,
+        empty_value=TextLanguage.ENGLISH.value,
+        help_text=_("Of the labels, dates and numbers; narratives stay in the language their members wrote them in."),
+    )
 
 
 class PublishForm(forms.Form):

@@ -20,7 +20,8 @@ from django.utils.translation import gettext_lazy as _
 # Dates: their home is alliance.formats (the emails write them too); re-exported for the report.
 from alliance.formats import as_date as as_date
 from alliance.formats import long_date as long_date
-from commitments.models import Commitment, Confidentiality, ReportingState
+from commitments.models import Commitment, Confidentiality, ReportingState, TextLanguage
+from commitments.models.wording import language_base
 
 from .goals import CheckResult, Trend
 from .models import CompiledReport
@@ -98,6 +99,11 @@ def source_label(code: str) -> str:
 
 def edition_label(code: str) -> str:
     return _label(CompiledReport.Edition, code)
+
+
+def language_label(code: str) -> str:
+    """The name of a text's language (`en`, `fr`, `es`) in the reader's."""
+    return _label(TextLanguage, language_base(code))
 
 
 def yes_no(value: bool) -> str:

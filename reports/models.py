@@ -1,23 +1,28 @@
 """Compiled progress reports of a reporting cycle."""
 
 from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from commitments.models.wording import TextLanguage
 
 from .storage import report_storage
 
 
 class CompiledReport(models.Model):
     class Edition(models.TextChoices):
-        SECRETARIAT = "secretariat", "Secretariat edition (everything)"
-        PUBLIC = "public", "Public edition (public content only)"
+        SECRETARIAT = "secretariat", _("Secretariat edition (everything)")
+        PUBLIC = "public", _("Public edition (public content only)")
 
     class Status(models.TextChoices):
-        QUEUED = "queued", "Queued"
-        RUNNING = "running", "Running"
-        DONE = "done", "Done"
-        FAILED = "failed", "Failed"
+        QUEUED = "queued", _("Queued")
+        RUNNING = "running", _("Running")
+        DONE = "done", _("Done")
+        FAILED = "failed", _("Failed")
 
     cycle = models.ForeignKey("commitments.ReportingCycle", on_delete=models.PROTECT, related_name="reports")
     edition = models.CharField(max_length=16, choices=Edition.choices)
+    # The language of its labels, dates and numbers (the texts members wrote stay in theirs).
+    language = models.CharField(_("language"), max_length=8, choices=TextLanguage.choices, default=TextLanguage.ENGLISH)
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.QUEUED)
     progress = models.PositiveSmallIntegerField(default=0)
     error = models.TextField(blank=True)
@@ -80,7 +85,7 @@ class CompiledReport(models.Model):
             # requests, retries or schedules ask for it.
             models.UniqueConstraint(
                 name="%(app_label)s_%(class)s_one_per_data_version",
-                fields=["cycle", "edition", "data_version"],
+                fields=["cycle", "edition", "language", "data_version"],
                 condition=~models.Q(data_version=""),
             ),
             # One published report per cycle at a time; only a finished public edition is published.

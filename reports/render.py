@@ -13,11 +13,12 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from django.template.loader import render_to_string
+from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
 
 from alliance.spreadsheets import safe_cell
 from commitments.models import GoalCode, PotentialAction
+from commitments.models.wording import OFFICIAL_LANGUAGE, language_base, written_in
 
 from .charts import report_charts
 from .labels import (
@@ -28,6 +29,7 @@ from .labels import (
     completeness_label,
     confidentiality_label,
     edition_label,
+    language_label,
     long_date,
     number,
     percent,
@@ -126,7 +128,14 @@ def _counted(counts: dict[str, int], label: Callable[[str], str]) -> str:
 
 
 def _target_name(target: dict[str, Any]) -> str:
-    return _("Policy target %(number)s: %(title)s") % {"number": target["number"], "title": target["title"]}
+    return _("Policy target %(number)s: %(title)s") % {"number": target["number"], "title": _title(target)}
+
+
+def _title(target: dict[str, Any]) -> str:
+    """A target's title, said to be an unofficial translation when it is one."""
+    if target.get("title_official", True):
+        return str(target["title"])
+    return _("%(text)s (unofficial translation)") % {"text": target["title"]}
 
 
 def _growth(check: dict[str, Any]) -> str:
@@ -241,6 +250,8 @@ def _goal(goal: dict[str, Any]) -> dict[str, str]:
     return {
         "heading": _("Goal %(number)s.") % {"number": goal["number"]},
         "text": goal["text"],
+        "text_language": goal.get("text_language", OFFICIAL_LANGUAGE),
+        "unofficial": not goal.get("text_official", True),
         "summary": summary,
         "checks": " ".join(checks),
     }
@@ -285,6 +296,11 @@ def _commitment(row: dict[str, Any], targets: dict[str, Any], goals: dict[str, A
             _("%(percent)s complete") % {"percent": percent(update["completion_percent"])},
         ),
         "narrative": update["narrative"],
+        # Members write in their language: the report says so where it is not the report's.
+        "narrative_language": update.get("narrative_language", OFFICIAL_LANGUAGE),
+        "narrative_note": ""
+        if language_base(update.get("narrative_language")) == language_base(get_language())
+        else written_in(update.get("narrative_language", OFFICIAL_LANGUAGE)),
         "figures": _figures(update),
         "milestones": [
             _("%(date)s: %(title)s (done)") % {"date": long_date(m["due_on"]), "title": m["title"]}
@@ -457,6 +473,7 @@ def _commitment_headers() -> list[str]:
         _("Median takedown time (hours)"),
         _("Source of the figures"),
         _("Narrative"),
+        _("Language of the narrative"),
     ]
 
 
@@ -466,10 +483,7 @@ def _commitment_rows(data: dict[str, Any]) -> Iterable[list[Cell]]:
         goal["code"]: f"{goal['number']}. {goal['text']}" for target in data["targets"] for goal in target["goals"]
     }
     # The data names actions by code; the XLSX gives their words, from the reference data.
-    actions = {
-        code: f"{number_}. {text}"
-        for code, number_, text in PotentialAction.objects.values_list("code", "number", "text")
-    }
+    actions = {action.code: f"{action.number}. {action.wording('text')}" for action in PotentialAction.objects.all()}
     for member in data["members"]:
         for row in member["commitments"]:
             update = row["update"] or {}
@@ -491,6 +505,7 @@ def _commitment_rows(data: dict[str, Any]) -> Iterable[list[Cell]]:
                 _plain(Decimal(takedown) if takedown else None),
                 _plain(update.get("figures_source", "")),
                 _plain(update.get("narrative", "")),
+                _plain(language_label(update["narrative_language"]) if update.get("narrative_language") else ""),
             ]
 
 

@@ -27,6 +27,7 @@ from django.utils.translation import gettext as _
 
 from accounts.models import User
 from commitments.models import ReportingCycle
+from commitments.models.wording import OFFICIAL_LANGUAGE, speaking
 
 from .data import data_version, render_csv, render_json, report_data
 from .models import CompiledReport, ReportFile
@@ -45,7 +46,9 @@ logger = logging.getLogger(__name__)
 
 
 @transaction.atomic
-def report_request(*, cycle: ReportingCycle, edition: str, actor: User) -> CompiledReport:
+def report_request(
+    *, cycle: ReportingCycle, edition: str, actor: User, language: str = OFFICIAL_LANGUAGE
+) -> CompiledReport:
     """Queue a compile (secretariat only); it runs in the worker once this transaction commits.
 
     A compile of the same cycle and edition already queued or running answers the request: it
@@ -53,14 +56,18 @@ def report_request(*, cycle: ReportingCycle, edition: str, actor: User) -> Compi
     if not can_compile(actor):
         raise PermissionDenied("Only the secretariat compiles reports.")
     ReportingCycle.objects.select_for_update().filter(pk=cycle.pk).first()  # one request at a time per cycle
-    pending = CompiledReport.objects.filter(cycle=cycle, edition=edition, status__in=IN_FLIGHT).first()
+    pending = CompiledReport.objects.filter(
+        cycle=cycle, edition=edition, language=language, status__in=IN_FLIGHT
+    ).first()
     if pending is not None:
         # A compile whose worker died is requeued first, not shown as running for ever; one that
         # has used its attempts is failed by it, and this request starts a new one.
         report_recover(report=pending)
         if pending.status in IN_FLIGHT:
             return pending
-    report = CompiledReport.objects.create(cycle=cycle, edition=edition, requested_by=actor)
+    report = CompiledReport(cycle=cycle, edition=edition, language=language, requested_by=actor)
+    report.full_clean(exclude=["cycle", "requested_by", "same_as"], validate_unique=False, validate_constraints=False)
+    report.save()
     _enqueue(report)
     return report
 
@@ -76,16 +83,22 @@ def _enqueue(report: CompiledReport) -> None:
     outbox.send(compile_report, report.pk, task_id=f"compile-report-{report.pk}")
 
 
-def report_schedule(*, cycle: ReportingCycle, edition: str, today: date | None = None) -> CompiledReport:
+def report_schedule(
+    *, cycle: ReportingCycle, edition: str, today: date | None = None, language: str = OFFICIAL_LANGUAGE
+) -> CompiledReport:
     """The scheduled compile: queue the report of the data as it is now, unless it exists already.
 
     Two schedules firing at once compute the same data version; the unique constraint lets one
     row through and the other finds it queued. A version whose compile failed is tried again."""
     today = today or timezone.localdate()
-    data = report_data(cycle=cycle, edition=edition, today=today)
+    data = report_data(cycle=cycle, edition=edition, today=today, language=language)
     with transaction.atomic():
         report, created = CompiledReport.objects.get_or_create(
-            cycle=cycle, edition=edition, data_version=data_version(data), defaults={"is_final": data["cycle"]["final"]}
+            cycle=cycle,
+            edition=edition,
+            language=language,
+            data_version=data_version(data),
+            defaults={"is_final": data["cycle"]["final"]},
         )
         if not created and report.status == CompiledReport.Status.FAILED:
             created = bool(
@@ -189,7 +202,7 @@ def report_compile(
             today = today or timezone.localdate()
             clock = _Stopwatch()
             if data is None:
-                data = report_data(cycle=report.cycle, edition=report.edition, today=today)
+                data = report_data(cycle=report.cycle, edition=report.edition, today=today, language=report.language)
             clock.lap("data")
             version = data_version(data)
             if report.data_version != version:
@@ -273,7 +286,9 @@ def _claim_version(report: CompiledReport, version: str, *, final: bool) -> Comp
             CompiledReport.objects.filter(pk=report.pk).update(data_version=version, is_final=final)
         return None
     except IntegrityError:
-        original = CompiledReport.objects.get(cycle=report.cycle, edition=report.edition, data_version=version)
+        original = CompiledReport.objects.get(
+            cycle=report.cycle, edition=report.edition, language=report.language, data_version=version
+        )
         CompiledReport.objects.filter(pk=report.pk).update(
             status=CompiledReport.Status.DONE, progress=100, same_as=original, is_final=final,
             finished_at=timezone.now(),
@@ -299,6 +314,11 @@ class _Stopwatch:
 
 
 def _render(report: CompiledReport, data: dict[str, Any], clock: _Stopwatch) -> dict[str, bytes]:
+    with speaking(report.language):
+        return _render_formats(report, data, clock)
+
+
+def _render_formats(report: CompiledReport, data: dict[str, Any], clock: _Stopwatch) -> dict[str, bytes]:
     html = render_html(data)
     clock.lap("html")
     rendered: dict[str, bytes] = {ReportFile.Format.HTML: html.encode()}

@@ -90,7 +90,12 @@ def report_start(request: HttpRequest) -> HttpResponse:
     form = CompileForm(request.POST)
     if not form.is_valid():
         return _list(request, form, status=400)
-    report = report_request(cycle=form.cleaned_data["cycle"], edition=form.cleaned_data["edition"], actor=user)
+    report = report_request(
+        cycle=form.cleaned_data["cycle"],
+        edition=form.cleaned_data["edition"],
+        language=form.cleaned_data["language"],
+        actor=user,
+    )
     return redirect("reports:detail", pk=report.pk)
 
 

@@ -3,9 +3,7 @@ before any choice, the person's own choice (the chooser on every page, kept on t
 and cached answers kept apart by language."""
 
 import re
-import shutil
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -15,14 +13,9 @@ from django.utils import translation
 from django.utils.translation import gettext
 
 from accounts.models import User
+from tests.catalogues import LOCALE, extract
 
-ROOT = Path(__file__).resolve().parent.parent
-LOCALE = ROOT / "alliance" / "locale"
 TRANSLATED = ("fr", "es")
-
-# The application's packages: extracted again, in a copy, as `makemessages` does for the translators.
-SOURCES = ("alliance", "accounts", "commitments", "reports", "jobs", "public", "webhooks", "idempotency")
-IGNORED = ("*/migrations/*",)
 
 
 def statistics(po: Path) -> str:
@@ -40,27 +33,9 @@ def test_every_marked_string_is_translated_in_french_and_spanish(tmp_path: Path)
     """The strings marked in today's code, extracted again into a copy of the sources and merged
     with the catalogues there (msgmerge): a string marked since the last extraction shows as
     untranslated, a changed one as fuzzy."""
-    copy = tmp_path / "src"
-    copy.mkdir()
-    for package in SOURCES:
-        shutil.copytree(ROOT / package, copy / package, ignore=shutil.ignore_patterns("*.mo", "__pycache__"))
-    shutil.copy(ROOT / "manage.py", copy / "manage.py")
-    environment = {
-        "DEBUG": "true",
-        "DJANGO_SETTINGS_MODULE": "alliance.settings",
-        "VAR_DIR": str(tmp_path / "var"),
-        "PATH": "/usr/bin:/bin",
-    }
-    subprocess.run(
-        [sys.executable, "manage.py", "makemessages", "--no-location", "-v0"]
-        + [f"--locale={language}" for language in TRANSLATED]
-        + [f"--ignore={pattern}" for pattern in IGNORED],
-        cwd=copy,
-        check=True,
-        env=environment,
-    )
+    extracted = extract(tmp_path, TRANSLATED)
     for language in TRANSLATED:
-        stats = statistics(copy / "alliance" / "locale" / language / "LC_MESSAGES" / "django.po")
+        stats = statistics(extracted / language / "LC_MESSAGES" / "django.po")
         assert "untranslated" not in stats, f"{language}: {stats}"
         assert "fuzzy" not in stats, f"{language}: {stats}"
         translated = int(re.match(r"(\d+) translated", stats)[1])  # type: ignore[index]

@@ -21,6 +21,7 @@ from commitments.models import (
     ReportingCycle,
     ReportingState,
     Submission,
+    TextLanguage,
 )
 
 
@@ -120,8 +121,8 @@ class ProgressUpdateSerializer(serializers.ModelSerializer[ProgressUpdate]):
         model = ProgressUpdate
         fields = (
             "id", "commitment", "submission", "cycle", "status", "completion_percent", "narrative",
-            "confidentiality", "icse_victims_identified", "takedown_median_hours", "figures_source",
-            "milestones", "needs_revision", "version", "updated_at",
+            "narrative_language", "confidentiality", "icse_victims_identified", "takedown_median_hours",
+            "figures_source", "milestones", "needs_revision", "version", "updated_at",
         )  # fmt: skip
         read_only_fields = fields
 
@@ -180,6 +181,11 @@ class ProgressUpdateInputSerializer(serializers.Serializer[Any]):
         required=False, validators=[MinValueValidator(0), MaxValueValidator(100)]
     )
     narrative = serializers.CharField(required=False, allow_blank=True, max_length=20000)
+    narrative_language = serializers.ChoiceField(
+        choices=TextLanguage.choices,
+        required=False,
+        help_text="The language the narrative is written in; by default the request's (Accept-Language, `?lang=`).",
+    )
     confidentiality = serializers.ChoiceField(choices=Confidentiality.choices, required=False)
     icse_victims_identified = serializers.IntegerField(required=False, allow_null=True, min_value=0, max_value=10**9)
     takedown_median_hours = HoursField(required=False, allow_null=True, max_digits=7, decimal_places=1, min_value=0)

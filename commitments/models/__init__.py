@@ -38,6 +38,7 @@ from .reporting import (
     evidence_upload_to,
     figure_fields_for,
 )
+from .wording import TextLanguage, Wording
 
 __all__ = [
     "FIGURES_BY_GOAL",
@@ -71,6 +72,8 @@ __all__ = [
     "SourcedFact",
     "Submission",
     "SubmissionSnapshot",
+    "TextLanguage",
+    "Wording",
     "evidence_upload_to",
     "figure_fields_for",
 ]

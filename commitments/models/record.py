@@ -15,6 +15,10 @@ from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from alliance.formats import long_date
+
+from .wording import UNOFFICIAL_HELP, Worded
+
 
 class SourceDocument(models.Model):
     """A press release or statement that the reference data is taken from.
@@ -24,9 +28,9 @@ class SourceDocument(models.Model):
     """
 
     class Kind(models.TextChoices):
-        JOINT_STATEMENT = "joint_statement", "Joint statement"
-        PRESS_RELEASE = "press_release", "Press release"
-        NEWS_REPORT = "news_report", "News report"
+        JOINT_STATEMENT = "joint_statement", _("Joint statement")
+        PRESS_RELEASE = "press_release", _("Press release")
+        NEWS_REPORT = "news_report", _("News report")
 
     key = models.SlugField(max_length=64, unique=True)
     title = models.CharField(max_length=300)
@@ -105,11 +109,11 @@ class DateBasis(models.TextChoices):
     """How a recorded date is known: the sources sometimes only show a state of affairs by a date,
     imply a date without stating it, or announce beforehand something they do not report as done."""
 
-    EXACT = "exact", "On this date"
-    NO_LATER_THAN = "no_later_than", "By this date at the latest (exact date not in the sources)"
-    INFERRED = "inferred", "Inferred (the sources do not state this date)"
-    ANNOUNCED = "announced", "Announced in the source for this date (not reported as done)"
-    BEFORE_RECORDS = "before_records", "Before the Alliance's records begin (date not in the sources)"
+    EXACT = "exact", _("On this date")
+    NO_LATER_THAN = "no_later_than", _("By this date at the latest (exact date not in the sources)")
+    INFERRED = "inferred", _("Inferred (the sources do not state this date)")
+    ANNOUNCED = "announced", _("Announced in the source for this date (not reported as done)")
+    BEFORE_RECORDS = "before_records", _("Before the Alliance's records begin (date not in the sources)")
 
 
 class MemberState(models.Model):
@@ -187,7 +191,7 @@ class Membership(SourcedFact):
         if self.left_on is not None:
             overlapping = overlapping.filter(joined_on__lte=self.left_on)
         if overlapping.exists():
-            raise ValidationError("This period overlaps another membership of the same state.")
+            raise ValidationError(_("This period overlaps another membership of the same state."))
 
 
 class EuMembership(SourcedFact):
@@ -236,7 +240,7 @@ class Conference(SourcedFact):
         return f"{self.name} ({self.city}, {self.held_on:%d %B %Y})"
 
 
-class Declaration(SourcedFact):
+class Declaration(Worded, SourcedFact):
     key = models.SlugField(max_length=64, unique=True)
     title = models.CharField(max_length=300)
     adopted_on = models.DateField()
@@ -244,6 +248,10 @@ class Declaration(SourcedFact):
         Conference, on_delete=models.PROTECT, null=True, blank=True, related_name="declarations"
     )
     summary = models.TextField(blank=True)
+    title_fr = models.CharField(_("title in French"), max_length=300, blank=True, help_text=UNOFFICIAL_HELP)
+    title_es = models.CharField(_("title in Spanish"), max_length=300, blank=True, help_text=UNOFFICIAL_HELP)
+    summary_fr = models.TextField(_("summary in French"), blank=True, help_text=UNOFFICIAL_HELP)
+    summary_es = models.TextField(_("summary in Spanish"), blank=True, help_text=UNOFFICIAL_HELP)
     endorsed_by: "models.ManyToManyField[MemberState, Endorsement]" = models.ManyToManyField(
         MemberState, through="Endorsement", related_name="declarations_endorsed"
     )
@@ -269,7 +277,7 @@ class Endorsement(SourcedFact):
         return f"{self.member_state} endorsed {self.declaration.title}"
 
 
-class PolicyTarget(SourcedFact):
+class PolicyTarget(Worded, SourcedFact):
     """One of the four policy targets of the launch declaration."""
 
     number = models.PositiveSmallIntegerField(unique=True)
@@ -277,6 +285,10 @@ class PolicyTarget(SourcedFact):
     title = models.CharField(max_length=200)
     statement = models.TextField(help_text="The target as the declaration words it.")
     declaration = models.ForeignKey(Declaration, on_delete=models.PROTECT, related_name="policy_targets")
+    title_fr = models.CharField(_("title in French"), max_length=200, blank=True, help_text=UNOFFICIAL_HELP)
+    title_es = models.CharField(_("title in Spanish"), max_length=200, blank=True, help_text=UNOFFICIAL_HELP)
+    statement_fr = models.TextField(_("statement in French"), blank=True, help_text=UNOFFICIAL_HELP)
+    statement_es = models.TextField(_("statement in Spanish"), blank=True, help_text=UNOFFICIAL_HELP)
 
     class Meta:
         ordering = ["number"]
@@ -290,12 +302,14 @@ class PolicyTarget(SourcedFact):
         return f"{self.number}. {self.title}"
 
 
-class OperationalGoal(SourcedFact):
+class OperationalGoal(Worded, SourcedFact):
     target = models.ForeignKey(PolicyTarget, on_delete=models.PROTECT, related_name="goals")
     number = models.PositiveSmallIntegerField(unique=True)
     code = models.SlugField(max_length=48, unique=True)
     text = models.TextField()
     declaration = models.ForeignKey(Declaration, on_delete=models.PROTECT, related_name="operational_goals")
+    text_fr = models.TextField(_("text in French"), blank=True, help_text=UNOFFICIAL_HELP)
+    text_es = models.TextField(_("text in Spanish"), blank=True, help_text=UNOFFICIAL_HELP)
 
     class Meta:
         ordering = ["number"]
@@ -304,13 +318,15 @@ class OperationalGoal(SourcedFact):
         return f"Goal {self.number} ({self.target.code}): {self.text[:80]}"
 
 
-class PotentialAction(SourcedFact):
+class PotentialAction(Worded, SourcedFact):
     """One of the potential actions that the 2014 ministerial declaration commits members to pursue."""
 
     declaration = models.ForeignKey(Declaration, on_delete=models.PROTECT, related_name="potential_actions")
     number = models.PositiveSmallIntegerField()
     code = models.SlugField(max_length=48, unique=True)
     text = models.TextField()
+    text_fr = models.TextField(_("text in French"), blank=True, help_text=UNOFFICIAL_HELP)
+    text_es = models.TextField(_("text in Spanish"), blank=True, help_text=UNOFFICIAL_HELP)
 
     class Meta:
         ordering = ["declaration__adopted_on", "number"]
@@ -462,7 +478,7 @@ class MembershipChange(models.Model):
                 ) % {"state": self.member_state}
             elif started is not None and self.ended_on < started:
                 errors["ended_on"] = gettext("A membership cannot end before it starts (%(started)s).") % {
-                    "started": f"{started:%d %B %Y}"
+                    "started": long_date(started)
                 }
         if errors:
             raise ValidationError(errors)

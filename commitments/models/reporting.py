@@ -7,8 +7,11 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Case, F, Q, Value, When
 from django.db.models.functions import Coalesce
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
 
 from .record import MemberState, OperationalGoal, PolicyTarget, PotentialAction, SourceDocument
+from .wording import TextLanguage
 
 
 class ReportingCycle(models.Model):
@@ -81,11 +84,11 @@ class Commitment(models.Model):
     """An action a member state has pledged towards a policy target."""
 
     class Status(models.TextChoices):
-        NOT_STARTED = "not_started", "Not started"
-        ON_TRACK = "on_track", "On track"
-        DELAYED = "delayed", "Delayed"
-        COMPLETED = "completed", "Completed"
-        DISCONTINUED = "discontinued", "Discontinued"
+        NOT_STARTED = "not_started", _("Not started")
+        ON_TRACK = "on_track", _("On track")
+        DELAYED = "delayed", _("Delayed")
+        COMPLETED = "completed", _("Completed")
+        DISCONTINUED = "discontinued", _("Discontinued")
 
     member_state = models.ForeignKey(MemberState, on_delete=models.PROTECT, related_name="commitments")
     target = models.ForeignKey(PolicyTarget, on_delete=models.PROTECT, related_name="commitments")
@@ -136,7 +139,7 @@ class Commitment(models.Model):
 
     def clean(self) -> None:
         if self.goal is not None and self.target_id is not None and self.goal.target_id != self.target_id:
-            raise ValidationError({"goal": "This operational goal belongs to another policy target."})
+            raise ValidationError({"goal": _("This operational goal belongs to another policy target.")})
         if self.pk is not None:
             # A new goal must measure every figure already reported on this commitment.
             kept = set(self.figure_fields)
@@ -149,8 +152,10 @@ class Commitment(models.Model):
             if reported:
                 raise ValidationError(
                     {
-                        "goal": "Progress updates on this commitment report figures that this operational goal "
-                        "does not measure; the goal cannot change."
+                        "goal": _(
+                            "Progress updates on this commitment report figures that this operational goal "
+                            "does not measure; the goal cannot change."
+                        )
                     }
                 )
 
@@ -158,19 +163,19 @@ class Commitment(models.Model):
 class Confidentiality(models.TextChoices):
     """Who may read a piece of reported content. Only public content is ever published."""
 
-    PUBLIC = "public", "Public"
-    MEMBERS = "members", "Alliance members"
-    SECRETARIAT = "secretariat", "Secretariat only"
+    PUBLIC = "public", _("Public")
+    MEMBERS = "members", _("Alliance members")
+    SECRETARIAT = "secretariat", _("Secretariat only")
 
 
 class Submission(models.Model):
     """A member state's report for one reporting cycle."""
 
     class Status(models.TextChoices):
-        DRAFT = "draft", "Draft"
-        SUBMITTED = "submitted", "Submitted"
-        RETURNED = "returned", "Returned for changes"
-        ACCEPTED = "accepted", "Accepted"
+        DRAFT = "draft", _("Draft")
+        SUBMITTED = "submitted", _("Submitted")
+        RETURNED = "returned", _("Returned for changes")
+        ACCEPTED = "accepted", _("Accepted")
 
     EDITABLE = (Status.DRAFT, Status.RETURNED)
 
@@ -243,12 +248,12 @@ class ReportingState(models.TextChoices):
     """Where a member stands in a cycle (`commitments.standing`): its submission's status, or
     that it has none yet, or that it was not due to report (not a member on the due date)."""
 
-    NOT_DUE = "not_due", "Not due"
-    NOT_STARTED = "not_started", "Not started"
-    DRAFT = "draft", "Draft"
-    SUBMITTED = "submitted", "Submitted"
-    RETURNED = "returned", "Returned for changes"
-    ACCEPTED = "accepted", "Accepted"
+    NOT_DUE = "not_due", _("Not due")
+    NOT_STARTED = "not_started", _("Not started")
+    DRAFT = "draft", _("Draft")
+    SUBMITTED = "submitted", _("Submitted")
+    RETURNED = "returned", _("Returned for changes")
+    ACCEPTED = "accepted", _("Accepted")
 
 
 # What a progress update reports (the fields a person writes; milestones and evidence aside).
@@ -271,6 +276,11 @@ class ProgressUpdate(models.Model):
     status = models.CharField(max_length=16, choices=Commitment.Status.choices, default=Commitment.Status.NOT_STARTED)
     completion_percent = models.PositiveSmallIntegerField("completion (%)", default=0)
     narrative = models.TextField(blank=True)
+    # The language the narrative is written in: the writer's, recorded with each change of the text
+    # (readers and reports say it when it is not theirs).
+    narrative_language = models.CharField(
+        _("language of the narrative"), max_length=8, choices=TextLanguage.choices, default=TextLanguage.ENGLISH
+    )
     confidentiality = models.CharField(max_length=16, choices=Confidentiality.choices, default=Confidentiality.MEMBERS)
     icse_victims_identified = models.PositiveIntegerField(
         "victims identified in the ICSE database in the period", null=True, blank=True
@@ -299,7 +309,7 @@ class ProgressUpdate(models.Model):
             models.CheckConstraint(
                 name="%(app_label)s_%(class)s_percent_range",
                 condition=Q(completion_percent__gte=0) & Q(completion_percent__lte=100),
-                violation_error_message="Completion is between 0 and 100 percent.",
+                violation_error_message=_("Completion is between 0 and 100 percent."),
             ),
             models.CheckConstraint(
                 name="%(app_label)s_%(class)s_takedown_hours_positive",
@@ -311,16 +321,16 @@ class ProgressUpdate(models.Model):
         return f"Update on {self.commitment}"
 
     def clean(self) -> None:
-        errors: dict[str, str] = {}
+        errors: dict[str, str | Promise] = {}
         if self.completion_percent is not None and self.completion_percent > 100:
-            errors["completion_percent"] = "Completion cannot exceed 100 percent."
+            errors["completion_percent"] = _("Completion cannot exceed 100 percent.")
         elif self.status == Commitment.Status.COMPLETED and self.completion_percent != 100:
-            errors["completion_percent"] = "A completed commitment is 100 percent complete."
+            errors["completion_percent"] = _("A completed commitment is 100 percent complete.")
         if self.commitment_id is not None:
             allowed = self.commitment.figure_fields
             for name in (*FIGURE_FIELDS, "figures_source"):
                 if name not in allowed and getattr(self, name) not in (None, ""):
-                    errors[name] = "This commitment's operational goal does not measure this figure; leave it empty."
+                    errors[name] = _("This commitment's operational goal does not measure this figure; leave it empty.")
         if errors:
             raise ValidationError(errors)
 
@@ -382,8 +392,8 @@ class SubmissionSnapshot(models.Model):
     """The content of a submission as it was submitted (or accepted): the basis of the reviewer's diffs."""
 
     class Event(models.TextChoices):
-        SUBMITTED = "submitted", "Submitted"
-        ACCEPTED = "accepted", "Accepted"
+        SUBMITTED = "submitted", _("Submitted")
+        ACCEPTED = "accepted", _("Accepted")
 
     submission = models.ForeignKey(Submission, on_delete=models.CASCADE, related_name="snapshots")
     round = models.PositiveSmallIntegerField()
@@ -434,8 +444,8 @@ class ReminderSent(models.Model):
     """A reminder email sent to a member state's contacts: at most one per kind and day."""
 
     class Kind(models.TextChoices):
-        DUE_SOON = "due_soon", "Due soon"
-        OVERDUE = "overdue", "Overdue"
+        DUE_SOON = "due_soon", _("Due soon")
+        OVERDUE = "overdue", _("Overdue")
 
     member_state = models.ForeignKey(MemberState, on_delete=models.CASCADE, related_name="+")
     cycle = models.ForeignKey(ReportingCycle, on_delete=models.CASCADE, related_name="+")

@@ -4,9 +4,11 @@ Each row is looked up by its natural key and written only when a value differs, 
 changes nothing and reports zero creations and zero updates.
 """
 
+import json
 import re
 from collections import Counter
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, TypeVar
 
 from django.db import models, transaction
@@ -15,6 +17,9 @@ from commitments import models as m
 from commitments import reference as ref
 
 ModelT = TypeVar("ModelT", bound=models.Model)
+
+# The unofficial translations the tracker starts with; the secretariat corrects them in the admin.
+TRANSLATIONS = Path(__file__).with_name("translations.json")
 
 REFERENCE_CODE = re.compile(r"[A-Z]{2}")
 
@@ -192,7 +197,34 @@ def load_reference_data() -> LoadSummary:
         if current != wanted:
             discrepancy.sources.set(wanted)
             (summary.updated if current else summary.created)["source lists of discrepancies"] += 1
+
+    _load_translations(summary)
     return summary
+
+
+def _load_translations(summary: LoadSummary) -> None:
+    """Fill the empty translation columns of reference texts from `translations.json`. A column
+    already holding text keeps it: the secretariat's corrections in the admin win over the file."""
+    models_by_section: dict[str, tuple[type[models.Model], str]] = {
+        "declarations": (m.Declaration, "key"),
+        "targets": (m.PolicyTarget, "code"),
+        "goals": (m.OperationalGoal, "code"),
+        "actions": (m.PotentialAction, "code"),
+    }
+    translations = json.loads(TRANSLATIONS.read_text(encoding="utf-8"))
+    for language, sections in translations.items():
+        for section, objects in sections.items():
+            model, key = models_by_section[section]
+            for code, texts in objects.items():
+                obj = model._default_manager.get(**{key: code})
+                empty = {
+                    f"{name}_{language}": text for name, text in texts.items() if not getattr(obj, f"{name}_{language}")
+                }
+                if empty:
+                    for column, text in empty.items():
+                        setattr(obj, column, text)
+                    obj.save(update_fields=list(empty))
+                    summary.updated[f"unofficial translations ({language})"] += 1
 
 
 def _load_members(

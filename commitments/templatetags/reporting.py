@@ -3,7 +3,9 @@ from typing import Any
 from django import template
 
 from commitments.diffs import display_label, display_value
+from commitments.history import action_label
 from commitments.models import HistoryEntry
+from commitments.models.wording import Worded
 
 register = template.Library()
 
@@ -19,5 +21,18 @@ def change_rows(entry: HistoryEntry) -> list[tuple[str, str, str]]:
 
 
 @register.filter
+def action_words(action: str) -> str:
+    """A history entry's action as a reader says it."""
+    return action_label(action)
+
+
+@register.filter
 def as_words(value: Any, name: str) -> str:
     return display_value(name, value)
+
+
+@register.inclusion_tag("includes/wording.html")
+def wording(obj: Worded, field: str, beside: bool = False) -> dict[str, Any]:
+    """A reference text in the page's language, marked as an unofficial translation when it is one;
+    `beside=True` also shows the official English wording (for full texts, not titles)."""
+    return {"wording": obj.wording(field), "beside": beside}

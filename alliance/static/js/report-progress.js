@@ -9,13 +9,14 @@
   var status = document.getElementById("report-status");
   var url = box.getAttribute("data-status-url");
   var POLL_MS = 700;
-  var LABELS = { queued: "Queued: waiting for a worker.", running: "Running", done: "Done.", failed: "Failed." };
+  // The texts come from the page, translated there (data-queued, data-running, data-done, data-failed).
+  function t(name) { return box.dataset[name] || ""; }
 
   function show(report) {
     bar.value = report.progress;
     bar.textContent = report.progress + "%";
     status.className = "badge report-" + report.status;
-    status.textContent = report.status === "running" ? "Running: " + report.progress + "%." : LABELS[report.status];
+    status.textContent = report.status === "running" ? t("running").replace("{progress}", report.progress) : t(report.status);
   }
 
   function poll() {
