@@ -72,7 +72,7 @@ class UserAdmin(DjangoUserAdmin[User]):
 class InvitationAdminForm(forms.ModelForm[Invitation]):
     class Meta:
         model = Invitation
-        fields = ("email", "full_name", "role", "member_state")
+        fields = ("email", "full_name", "role", "member_state", "language")
 
     def clean_email(self) -> str:
         email = str(self.cleaned_data["email"]).lower()
@@ -102,6 +102,7 @@ class InvitationAdmin(admin.ModelAdmin[Invitation]):
             role=obj.role,
             member_state=obj.member_state,
             full_name=obj.full_name,
+            language=obj.language,
             actor=request.user,
             request=request,
         )

@@ -2,10 +2,12 @@ from typing import Any
 
 from django import forms
 from django.conf import settings
+from django.contrib.auth import forms as auth_forms
 from django.contrib.auth import password_validation
 from django.contrib.auth.forms import AuthenticationForm
 from django.utils.translation import gettext_lazy as _
 
+from .languages import in_language_of
 from .models import ApiKey, Invitation, User
 
 
@@ -37,7 +39,6 @@ class NewPasswordForm(forms.Form):
         label=_("Password"),
         strip=False,
         widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
-        help_text=password_validation.password_validators_help_text_html(),
     )
     password2 = forms.CharField(
         label=_("Password again"), strip=False, widget=forms.PasswordInput(attrs={"autocomplete": "new-password"})
@@ -46,6 +47,8 @@ class NewPasswordForm(forms.Form):
     def __init__(self, *args: Any, invitation: Invitation, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.invitation = invitation
+        # The password rules, said in the language of this request (not that of the import).
+        self.fields["password1"].help_text = password_validation.password_validators_help_text_html()
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean() or {}
@@ -99,3 +102,23 @@ class ApiKeyForm(forms.Form):
 
     def clean_code(self) -> str:
         return "".join(str(self.cleaned_data.get("code") or "").split())
+
+
+class PasswordResetForm(auth_forms.PasswordResetForm):
+    """Django's, with the email written in the account's own language (the person asking may be
+    reading the page in another)."""
+
+    def send_mail(
+        self,
+        subject_template_name: str,
+        email_template_name: str,
+        context: dict[str, Any],
+        from_email: str | None,
+        to_email: str,
+        html_email_template_name: str | None = None,
+    ) -> None:
+        user = context.get("user")
+        with in_language_of(user.language if isinstance(user, User) else ""):
+            super().send_mail(
+                subject_template_name, email_template_name, context, from_email, to_email, html_email_template_name
+            )

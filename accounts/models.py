@@ -61,7 +61,7 @@ class User(AbstractUser):
         SECRETARIAT_ADMIN = "secretariat_admin", _("Secretariat administrator")
 
     username = None  # type: ignore[assignment]
-    email = models.EmailField("email address", unique=True)
+    email = models.EmailField(_("email address"), unique=True)
     full_name = models.CharField(max_length=200, blank=True)
     role = models.CharField(max_length=32, choices=Role.choices, default=Role.NATIONAL_CONTACT)
     # A national contact speaks for exactly one member state; secretariat staff for none.
@@ -117,6 +117,8 @@ class Invitation(models.Model):
     role = models.CharField(max_length=32, choices=User.Role.choices)
     member_state = models.ForeignKey("commitments.MemberState", on_delete=models.CASCADE, null=True, blank=True)
     full_name = models.CharField(max_length=200, blank=True)
+    # The language of the invitation's email, and of the account it opens (the person can change it).
+    language = models.CharField(_("language"), max_length=8, choices=settings.LANGUAGES, default=settings.LANGUAGE_CODE)
     # Only a digest of the token is kept: the link itself exists only in the email.
     token_digest = models.CharField(max_length=64, unique=True, editable=False)
     created_by = models.ForeignKey(User, on_delete=models.SET_NULL, null=True, related_name="+", editable=False)

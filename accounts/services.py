@@ -16,9 +16,10 @@ from django.utils.translation import gettext as _
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from alliance.formats import long_datetime
 from commitments.models import MemberState
 
-from .languages import is_language
+from .languages import in_language_of, is_language
 from .models import ApiKey, Invitation, User, token_digest
 from .security_log import security_event
 
@@ -33,7 +34,7 @@ class InvitationUnusable(Exception):
 
 def _require_admin(actor: User) -> None:
     if not actor.has_perm("accounts.add_invitation"):
-        raise PermissionDenied("Only secretariat administrators manage accounts.")
+        raise PermissionDenied(_("Only secretariat administrators manage accounts."))
 
 
 @transaction.atomic
@@ -45,18 +46,20 @@ def invitation_send(
     full_name: str,
     actor: User,
     request: HttpRequest | None = None,
+    language: str = settings.LANGUAGE_CODE,
 ) -> Invitation:
     """Create an invitation and email its one-time link (valid INVITATION_VALID_DAYS days)."""
     _require_admin(actor)
     email = User.objects.normalize_email(email).lower()
     if User.objects.filter(email__iexact=email).exists():
-        raise ValidationError({"email": "An account with this email address exists already."})
+        raise ValidationError({"email": _("An account with this email address exists already.")})
     token = secrets.token_urlsafe(32)
     invitation = Invitation(
         email=email,
         role=role,
         member_state=member_state,
         full_name=full_name,
+        language=language,
         token_digest=token_digest(token),
         created_by=actor,
         expires_at=timezone.now() + timedelta(days=settings.INVITATION_VALID_DAYS),
@@ -65,13 +68,20 @@ def invitation_send(
     invitation.save()
     path = reverse("accounts:invitation", args=[token])
     link = request.build_absolute_uri(path) if request is not None else f"{settings.SITE_URL}{path}"
-    where = f" for {member_state.name}" if member_state else ""
-    body = (
-        f"You are invited to the Global Alliance commitment tracker as {invitation.get_role_display().lower()}"
-        f"{where}.\n\nSet your password here (the link works once, until "
-        f"{timezone.localtime(invitation.expires_at):%d %B %Y %H:%M %Z}):\n\n{link}\n"
-    )
-    transaction.on_commit(lambda: send_mail("Your invitation to the Alliance commitment tracker", body, None, [email]))
+    with in_language_of(invitation.language):
+        role_name = invitation.get_role_display().lower()
+        invited = (
+            _("You are invited to the Global Alliance commitment tracker as %(role)s for %(member)s.")
+            % {"role": role_name, "member": member_state.name}
+            if member_state
+            else _("You are invited to the Global Alliance commitment tracker as %(role)s.") % {"role": role_name}
+        )
+        until = _("Set your password here (the link works once, until %(moment)s):") % {
+            "moment": f"{long_datetime(invitation.expires_at)} {timezone.localtime(invitation.expires_at):%Z}"
+        }
+        body = f"{invited}\n\n{until}\n\n{link}\n"
+        subject = _("Your invitation to the Alliance commitment tracker")
+    transaction.on_commit(lambda: send_mail(subject, body, None, [email]))
     security_event("invitation_sent", request, user=actor, invited=email, role=role)
     return invitation
 
@@ -100,6 +110,7 @@ def invitation_accept(*, token: str, password: str, request: HttpRequest | None 
         role=invitation.role,
         member_state=invitation.member_state,
         full_name=invitation.full_name,
+        language=invitation.language,
         is_staff=invitation.role == User.Role.SECRETARIAT_ADMIN,
     )
     invitation.accepted_at = timezone.now()
@@ -155,10 +166,10 @@ def totp_enrolment_device(user: User) -> TOTPDevice:
 def totp_confirm(*, user: User, device: TOTPDevice, token: str, request: HttpRequest | None = None) -> list[str]:
     """Confirm the authenticator with a first code; return the new one-time recovery codes."""
     if device.user_id != user.pk or device.confirmed:
-        raise PermissionDenied("This authenticator cannot be confirmed.")
+        raise PermissionDenied(_("This authenticator cannot be confirmed."))
     if not device.verify_token(token):
         security_event("second_factor_enrolment_failed", request, user=user)
-        raise ValidationError({"token": "That code does not match. Check the time on your phone and try again."})
+        raise ValidationError({"token": _("That code does not match. Check the time on your phone and try again.")})
     TOTPDevice.objects.filter(user=user, confirmed=True).delete()  # one authenticator at a time
     device.confirmed = True
     device.save(update_fields=["confirmed"])

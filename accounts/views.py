@@ -97,10 +97,10 @@ def verify(request: HttpRequest) -> HttpResponse:
             kind = "recovery code" if device.__class__.__name__ == "StaticDevice" else "authenticator"
             security_event("second_factor_verified", request, factor=kind)
             if kind == "recovery code":
-                messages.warning(request, "You used a recovery code. Create new ones on your account page.")
+                messages.warning(request, _("You used a recovery code. Create new ones on your account page."))
             return redirect(_next_url(request))
         security_event("second_factor_failed", request)
-        form.add_error("token", "That code is not valid, or it has been used already.")
+        form.add_error("token", _("That code is not valid, or it has been used already."))
     status = 400 if request.method == "POST" else 200
     return render(request, "accounts/verify.html", {"form": form, "next": _next_url(request)}, status=status)
 
@@ -202,7 +202,7 @@ def api_key_revoke(request: HttpRequest, pk: int) -> HttpResponse:
 def recovery_codes_renew(request: HttpRequest) -> HttpResponse:
     user = _user(request)
     if not services.has_second_factor(user):
-        messages.error(request, "Set up an authenticator app first.")
+        messages.error(request, _("Set up an authenticator app first."))
         return redirect("accounts:account")
     codes = services.recovery_codes_renew(user=user, request=request)
     return render(request, "accounts/recovery_codes.html", {"codes": codes, "next": reverse("accounts:account")})
@@ -217,7 +217,7 @@ class PasswordChangeView(auth_views.PasswordChangeView):
         response = super().form_valid(form)  # saves, and keeps this session signed in
         self.request.session.cycle_key()
         services.password_changed(user=form.user, request=self.request)
-        messages.success(self.request, "Your password has been changed; your other sessions have been signed out.")
+        messages.success(self.request, _("Your password has been changed; your other sessions have been signed out."))
         return response
 
 
@@ -246,7 +246,7 @@ def invitation(request: HttpRequest, token: str) -> HttpResponse:
             services.invitation_accept(token=token, password=form.cleaned_data["password1"], request=request)
         except services.InvitationUnusable as unusable:
             return render(request, "accounts/invitation_unusable.html", {"reason": unusable.reason}, status=410)
-        messages.success(request, "Your account is ready. Sign in with your email address and new password.")
+        messages.success(request, _("Your account is ready. Sign in with your email address and new password."))
         return redirect("accounts:login")
     status = 400 if request.method == "POST" else 200
     return render(request, "accounts/invitation.html", {"form": form, "invitation": found}, status=status)

@@ -465,6 +465,7 @@ SPECTACULAR_SETTINGS = {
         "ReportStatusEnum": "reports.models.CompiledReport.Status",
         "ReportEditionEnum": "reports.models.CompiledReport.Edition",
         "ReportingStateEnum": "commitments.models.ReportingState",
+        "TextLanguageEnum": "commitments.models.TextLanguage",
     },
 }
 

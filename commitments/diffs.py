@@ -1,14 +1,20 @@
 """What changed between two versions of a submission, update by update, for the reviewer."""
 
 import difflib
+from contextlib import suppress
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import Any
 
+from django.utils.formats import number_format
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from .models import Commitment, Confidentiality, Submission
+from alliance.formats import long_date
+
+from .models import FIGURE_FIELDS, Commitment, Confidentiality, Submission
 
 LABELS = {
     "status": _("Status"),
@@ -58,9 +64,17 @@ def display_value(name: str, value: Any) -> str:
     if isinstance(value, list) and name not in ("milestones", "evidence"):
         return ", ".join(str(v) for v in value)
     if name == "milestones" and isinstance(value, list):
-        return "; ".join(f"{d} {t}{' (done)' if done else ''}" for d, t, done in value)
+        return "; ".join(
+            (gettext("%(date)s: %(title)s (done)") if done else gettext("%(date)s: %(title)s"))
+            % {"date": long_date(day), "title": title}
+            for day, title, done in value
+        )
     if name == "evidence" and isinstance(value, list):
         return ", ".join(value)
+    if name in FIGURE_FIELDS or name == "completion_percent":
+        # Figures as people write them in the reader's language (46,6 in French).
+        with suppress(ValueError, ArithmeticError):
+            return number_format(Decimal(str(value)), use_l10n=True, force_grouping=True)
     return str(value)
 
 

@@ -15,7 +15,10 @@ from django.db import connection
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.http import HttpRequest
 from django.utils import timezone
+from django.utils.functional import Promise
+from django.utils.text import format_lazy
 from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 from django_filters import fields
 from drf_spectacular.utils import extend_schema_field
 
@@ -31,13 +34,23 @@ from .models import (
     ReportingState,
     Submission,
 )
+from .models.wording import mark_option_language, marked_text
 
 CURRENT = "current"
-LIST_HELP = " Several: separated by commas, or the parameter repeated (any of them)."
+SEVERAL = _("Several: separated by commas, or the parameter repeated (any of them).")
+
+
+def with_list_help(text: str | Promise) -> str:
+    """The help text of a filter taking a list: its own sentence, then how to give several values."""
+    return cast(str, format_lazy("{} {}", text, SEVERAL))
 
 
 class ListSelect(forms.Select):
-    """One choice on a page; in a query string any number of values, repeated or comma-separated."""
+    """One choice on a page; in a query string any number of values, repeated or comma-separated.
+    A reference text among the choices (a policy target's title) says its language."""
+
+    def create_option(self, *args: Any, **kwargs: Any) -> dict[str, Any]:
+        return mark_option_language(super().create_option(*args, **kwargs))
 
     def value_from_datadict(self, data: Any, files: Any, name: str) -> list[str]:
         values = data.getlist(name) if hasattr(data, "getlist") else [data[name]] if name in data else []
@@ -58,6 +71,13 @@ class ModelChoicesField(fields.ModelMultipleChoiceField):
     def __init__(self, *args: Any, empty_label: str | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.empty_label = empty_label
+
+    def label_from_instance(self, obj: Any) -> str:
+        if isinstance(obj, PolicyTarget):
+            # Its title in the reader's language where it has an unofficial translation, said to be
+            # one (ListSelect marks the option's language), as the pledge form names it.
+            return f"{obj.number}. {marked_text(obj.wording('title'))}"
+        return str(super().label_from_instance(obj))
 
 
 class MemberCodesField(ModelChoicesField):
@@ -121,8 +141,8 @@ class CyclesFilter(ObjectsFilter):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         kwargs.setdefault("queryset", ReportingCycle.objects.all())
-        kwargs.setdefault("help_text", "A reporting cycle's id, or `current` (the cycle open today).")
-        kwargs["help_text"] += LIST_HELP
+        kwargs.setdefault("help_text", _("A reporting cycle's id, or `current` (the cycle open today)."))
+        kwargs["help_text"] = with_list_help(kwargs["help_text"])
         super().__init__(*args, **kwargs)
 
 
@@ -131,15 +151,15 @@ def _member_filter(**kwargs: Any) -> MembersFilter:
         field_name="member_state",
         queryset=MemberState.objects.order_by("name"),
         to_field_name="iso_code",
-        label="Member state",
-        help_text="A member state's ISO code (e.g. FR)." + LIST_HELP,
+        label=_("Member state"),
+        help_text=with_list_help(_("A member state's ISO code (e.g. FR).")),
         **kwargs,
     )
 
 
 def _codes_filter(queryset: QuerySet[Any], **kwargs: Any) -> ObjectsFilter:
-    help_text = kwargs.pop("help_text", "A code.")
-    return ObjectsFilter(queryset=queryset, to_field_name="code", help_text=help_text + LIST_HELP, **kwargs)
+    help_text = kwargs.pop("help_text", _("A code."))
+    return ObjectsFilter(queryset=queryset, to_field_name="code", help_text=with_list_help(help_text), **kwargs)
 
 
 # --- The change feed ------------------------------------------------------------------------------
@@ -240,14 +260,17 @@ class ChangeFeed(django_filters.FilterSet):
         rf"^{SYNC_DIGITS}(\.{SYNC_DIGITS})?$",
         method="filter_updated_since",
         position=True,
-        help_text="The rows changed since this `Sync-Token` (of the previous sync's answers; `0`: every row), in "
-        "the order they changed. Follow `next` to the end, then keep the `Sync-Token` for the next sync.",
+        help_text=_(
+            "The rows changed since this `Sync-Token` (of the previous sync's answers; `0`: every row), in "
+            "the order they changed. Follow `next` to the end, then keep the `Sync-Token` for the next sync."
+        ),
     )
     sync_until = _token_filter(
         f"^{SYNC_DIGITS}$",
         method="keep_sync_until",
-        help_text="Set by the `next` links of a sync (with `updated_since`): its end, the `Sync-Token` of its first "
-        "page.",
+        help_text=_(
+            "Set by the `next` links of a sync (with `updated_since`): its end, the `Sync-Token` of its first page."
+        ),
     )
 
     def filter_updated_since(self, queryset: QuerySet[Any], name: str, value: Any) -> QuerySet[Any]:
@@ -269,19 +292,23 @@ class ChangeFeed(django_filters.FilterSet):
 
 
 class MemberFilter(django_filters.FilterSet):
-    as_of = django_filters.DateFilter(method="keep", help_text="Members on this date (default: today).")
+    as_of = django_filters.DateFilter(method="keep", help_text=_("Members on this date (default: today)."))
     eu = django_filters.ChoiceFilter(
-        choices=[("true", "true"), ("false", "false")], method="filter_eu", help_text="EU members on the `as_of` date."
+        choices=[("true", "true"), ("false", "false")],
+        method="filter_eu",
+        help_text=_("EU members on the `as_of` date."),
     )
     target = _codes_filter(
         PolicyTarget.objects.all(),
         method="filter_target",
-        help_text="Members with commitments on this policy target (its code).",
+        help_text=_("Members with commitments on this policy target (its code)."),
     )
     submission_status = ValuesFilter(
         choices=ReportingState.choices,
         method="filter_submission_status",
-        help_text="Where the member stands in the current cycle (`not_due`: not a member on its due date)." + LIST_HELP,
+        help_text=with_list_help(
+            _("Where the member stands in the current cycle (`not_due`: not a member on its due date).")
+        ),
     )
 
     class Meta:
@@ -324,12 +351,12 @@ class MemberFilter(django_filters.FilterSet):
 
 class CommitmentFilter(ChangeFeed):
     member = _member_filter()
-    target = _codes_filter(PolicyTarget.objects.all(), help_text="A policy target's code.")
-    goal = _codes_filter(OperationalGoal.objects.all(), help_text="An operational goal's code.")
-    status = ValuesFilter(choices=Commitment.Status.choices, help_text="A commitment status." + LIST_HELP)
+    target = _codes_filter(PolicyTarget.objects.all(), help_text=_("A policy target's code."))
+    goal = _codes_filter(OperationalGoal.objects.all(), help_text=_("An operational goal's code."))
+    status = ValuesFilter(choices=Commitment.Status.choices, help_text=with_list_help(_("A commitment status.")))
     cycle = CyclesFilter(
         method="filter_cycle",
-        help_text="Reported on in this cycle: its id, or `current` (the cycle open today).",
+        help_text=_("Reported on in this cycle: its id, or `current` (the cycle open today)."),
     )
 
     class Meta:
@@ -348,20 +375,27 @@ class SubmissionFilter(django_filters.FilterSet):
     """The submissions of the review queue and of the API. `late` needs the `is_late` annotation
     (`Submission.late_expression`), which both querysets carry."""
 
-    member = _member_filter(empty_label="Any member state")
+    member = _member_filter(empty_label=_("Any member state"))
     cycle = CyclesFilter(field_name="cycle")
     status = ValuesFilter(
-        choices=Submission.Status.choices, empty_label="Any status", help_text="A submission status." + LIST_HELP
+        choices=Submission.Status.choices,
+        # Given here: a label taken from the model is fixed in the language of its first reading.
+        label=_("Status"),
+        empty_label=_("Any status"),
+        help_text=with_list_help(_("A submission status.")),
     )
     target = _codes_filter(
         PolicyTarget.objects.order_by("number"),
         method="filter_target",
-        empty_label="Any policy target",
-        label="Policy target",
-        help_text="Submissions with an update on a commitment towards this policy target (its code).",
+        empty_label=_("Any policy target"),
+        label=_("Policy target"),
+        help_text=_("Submissions with an update on a commitment towards this policy target (its code)."),
     )
     late = django_filters.ChoiceFilter(
-        choices=[("yes", "Late"), ("no", "On time")], method="filter_late", empty_label="Late or on time", label="Late"
+        choices=[("yes", _("Late")), ("no", _("On time"))],
+        method="filter_late",
+        empty_label=_("Late or on time"),
+        label=_("Late"),
     )
 
     class Meta:
@@ -397,7 +431,7 @@ class ProgressUpdateChangesFilter(ChangeFeed):
 
 class GoalFilter(django_filters.FilterSet):
     target__code = _codes_filter(
-        PolicyTarget.objects.all(), field_name="target", help_text="The goals of this policy target (its code)."
+        PolicyTarget.objects.all(), field_name="target", help_text=_("The goals of this policy target (its code).")
     )
 
     class Meta:

@@ -10,7 +10,16 @@ from django.forms import formset_factory
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from .models import FIGURE_FIELDS, UPDATE_FIELDS, Commitment, OperationalGoal, PotentialAction, ProgressUpdate
+from .models import (
+    FIGURE_FIELDS,
+    UPDATE_FIELDS,
+    Commitment,
+    OperationalGoal,
+    PolicyTarget,
+    PotentialAction,
+    ProgressUpdate,
+)
+from .models.wording import mark_option_language, marked_text
 from .services import MilestoneData
 from .uploads import ALLOWED_LABELS, DetectedType, detect_type, extension_of
 
@@ -149,11 +158,32 @@ class ExtensionForm(forms.Form):
     due_on = forms.DateField(label=_("New due date"), widget=DateInput())
 
 
+class WordingSelect(forms.Select):
+    """A choice of reference texts, each option marked with the language of its words."""
+
+    def create_option(self, *args: Any, **kwargs: Any) -> dict[str, Any]:
+        option = super().create_option(*args, **kwargs)
+        return mark_option_language(option)
+
+
+def _reference_label(obj: Any) -> str:
+    """A target, goal or action as the reader reads it: its number and its words in their language."""
+    text = marked_text(obj.wording(obj.worded_as))
+    if isinstance(obj, OperationalGoal):
+        return gettext("Goal %(number)s: %(text)s") % {"number": obj.number, "text": text}
+    if isinstance(obj, PotentialAction):
+        return gettext("Action %(number)s: %(text)s") % {"number": obj.number, "text": text}
+    return f"{obj.number}. {text}"
+
+
 class PledgeForm(forms.ModelForm[Commitment]):
     class Meta:
         model = Commitment
         fields = ("target", "goal", "action", "title", "description", "planned_start", "planned_end", "status")
         widgets = {
+            "target": WordingSelect,
+            "goal": WordingSelect,
+            "action": WordingSelect,
             "planned_start": DateInput(),
             "planned_end": DateInput(),
             "description": forms.Textarea(attrs={"rows": 4}),
@@ -162,12 +192,16 @@ class PledgeForm(forms.ModelForm[Commitment]):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        goal_field = self.fields["goal"]
-        assert isinstance(goal_field, forms.ModelChoiceField)
-        goal_field.queryset = OperationalGoal.objects.select_related("target")
-        action_field = self.fields["action"]
-        assert isinstance(action_field, forms.ModelChoiceField)
-        action_field.queryset = PotentialAction.objects.all()
+        querysets = {
+            "target": PolicyTarget.objects.all(),
+            "goal": OperationalGoal.objects.select_related("target"),
+            "action": PotentialAction.objects.all(),
+        }
+        for name, queryset in querysets.items():
+            field = self.fields[name]
+            assert isinstance(field, forms.ModelChoiceField)
+            field.queryset = queryset
+            field.label_from_instance = _reference_label  # type: ignore[method-assign]
 
     def pledge_values(self) -> dict[str, Any]:
         return {name: self.cleaned_data[name] for name in self.Meta.fields}

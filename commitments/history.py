@@ -36,6 +36,22 @@ def action_label(action: str) -> str:
     return str(ACTION_LABELS.get(action, action.capitalize()))
 
 
+# What an entry is about is recorded as it was named then, in English (`str()` of the object): the
+# framing words of an update and of a comment are said again in the reader's language.
+_SUBJECT_FRAMES = (
+    ("Comment on Update on ", _("Comment on the update on %(commitment)s")),
+    ("Update on ", _("Update on %(commitment)s")),
+)
+
+
+def subject_label(entry: HistoryEntry) -> str:
+    """What an entry is about, in the reader's language where the tracker framed it."""
+    for prefix, frame in _SUBJECT_FRAMES:
+        if entry.subject_label.startswith(prefix):
+            return str(frame) % {"commitment": entry.subject_label.removeprefix(prefix)}
+    return entry.subject_label
+
+
 def _plain(value: Any) -> Any:
     """A JSON-safe form of a field value."""
     if isinstance(value, models.Model):

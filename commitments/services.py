@@ -20,6 +20,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from accounts.models import User
+from alliance.formats import long_date
 from webhooks.services import submission_event_record
 
 from . import permissions, selectors
@@ -103,12 +104,12 @@ def _record_on(submission: Submission, **entry: Any) -> None:
 
 def _require_contact_of(actor: User, member_state: MemberState) -> None:
     if not permissions.is_contact(actor) or actor.member_state_id != member_state.pk:
-        raise PermissionDenied("Only the member state's national contacts can do this.")
+        raise PermissionDenied(_("Only the member state's national contacts can do this."))
 
 
 def _require_reviewer(actor: User) -> None:
     if not permissions.can_review(actor):
-        raise PermissionDenied("Only secretariat reviewers can do this.")
+        raise PermissionDenied(_("Only secretariat reviewers can do this."))
 
 
 @transaction.atomic
@@ -116,12 +117,18 @@ def submission_start(*, member_state: MemberState, cycle: ReportingCycle, actor:
     """The member state's submission for the cycle, created as a draft on first use."""
     _require_contact_of(actor, member_state)
     if cycle.opens_on > timezone.localdate():
-        raise WorkflowError(f"{cycle.name} opens on {cycle.opens_on:%d %B %Y}; reports can be started from then.")
+        raise WorkflowError(
+            _("%(cycle)s opens on %(day)s; reports can be started from then.")
+            % {"cycle": cycle.name, "day": long_date(cycle.opens_on)}
+        )
     where = standing_of(member_state=member_state, cycle=cycle, today=timezone.localdate())
     if not where.is_due:
         raise WorkflowError(
-            f"{member_state.name} was not a member of the Alliance on {cycle.due_on:%d %B %Y}, when {cycle.name} "
-            "was due: it has no report to make for that cycle."
+            _(
+                "%(member)s was not a member of the Alliance on %(day)s, when %(cycle)s was due: it has no "
+                "report to make for that cycle."
+            )
+            % {"member": member_state.name, "day": long_date(cycle.due_on), "cycle": cycle.name}
         )
     submission, created = Submission.objects.get_or_create(member_state=member_state, cycle=cycle)
     if created:
@@ -147,14 +154,15 @@ def progress_update_save(
     the current version already landed, and its retry changes nothing."""
     locked = _locked(submission)
     if commitment.member_state_id != locked.member_state_id:
-        raise PermissionDenied("This commitment belongs to another member state.")
+        raise PermissionDenied(_("This commitment belongs to another member state."))
     update = ProgressUpdate.objects.select_for_update().filter(submission=locked, commitment=commitment).first()
     _require_contact_of(actor, locked.member_state)
     if not permissions.can_edit_update(actor, locked, update):
         raise WorkflowError(
-            "Only the updates the reviewer returned can change now."
+            _("Only the updates the reviewer returned can change now.")
             if locked.status == Submission.Status.RETURNED
-            else f"This submission is {locked.get_status_display().lower()} and can no longer change."
+            else _("This submission is %(status)s and can no longer change.")
+            % {"status": locked.get_status_display().lower()}
         )
     if save_id and update is not None and update.save_id == save_id:
         return update  # a retry of a save that landed (its answer was lost)
@@ -232,7 +240,7 @@ def evidence_attach(
         )
     _require_contact_of(actor, locked.member_state)
     if not permissions.can_edit_update(actor, locked, update):
-        raise WorkflowError("Files can only be attached while the update can be edited.")
+        raise WorkflowError(_("Files can only be attached while the update can be edited."))
     stored_name, sha256, size = _store_upload(upload, detected.extension)
     evidence = Evidence(
         update=update,
@@ -261,7 +269,7 @@ def evidence_remove(*, evidence: Evidence, actor: User) -> None:
     locked = _locked(evidence.update.submission)
     _require_contact_of(actor, locked.member_state)
     if not permissions.can_edit_update(actor, locked, evidence.update):
-        raise WorkflowError("Files can only be removed while the update can be edited.")
+        raise WorkflowError(_("Files can only be removed while the update can be edited."))
     name = evidence.original_name
     update = evidence.update
     evidence.delete()
@@ -286,7 +294,9 @@ def submission_submit(*, submission: Submission, actor: User, seen_version: int 
     if seen_version is not None and locked.version != seen_version:
         raise StaleReview(_("The submission changed after you read it; read it again before submitting."))
     if not locked.is_editable:
-        raise WorkflowError(f"This submission is already {locked.get_status_display().lower()}.")
+        raise WorkflowError(
+            _("This submission is already %(status)s.") % {"status": locked.get_status_display().lower()}
+        )
     missing = selectors.missing_commitments(locked)
     if missing:
         raise IncompleteSubmission(missing)
@@ -319,9 +329,11 @@ def submission_submit(*, submission: Submission, actor: User, seen_version: int 
 
 def _require_seen(locked: Submission, seen_version: int) -> None:
     if locked.status != Submission.Status.SUBMITTED:
-        raise WorkflowError(f"This submission is {locked.get_status_display().lower()}, not awaiting review.")
+        raise WorkflowError(
+            _("This submission is %(status)s, not awaiting review.") % {"status": locked.get_status_display().lower()}
+        )
     if locked.version != seen_version:
-        raise StaleReview("The submission changed after you opened it; review the current version.")
+        raise StaleReview(_("The submission changed after you opened it; review the current version."))
 
 
 @transaction.atomic
@@ -351,12 +363,12 @@ def submission_return(
     _require_seen(locked, seen_version)
     comments = {pk: body.strip() for pk, body in comments.items()}
     if not comments:
-        raise ValidationError("Choose at least one update to return, with a comment.")
+        raise ValidationError(_("Choose at least one update to return, with a comment."))
     if any(not body for body in comments.values()):
-        raise ValidationError("Each returned update needs a comment saying what to change.")
+        raise ValidationError(_("Each returned update needs a comment saying what to change."))
     updates = list(locked.updates.filter(pk__in=comments).select_related("commitment"))
     if len(updates) != len(comments):
-        raise ValidationError("An update chosen for return is not part of this submission.")
+        raise ValidationError(_("An update chosen for return is not part of this submission."))
     for update in updates:
         ReviewComment.objects.create(update=update, author=actor, body=comments[update.pk], round=locked.round)
     locked.updates.filter(pk__in=comments).update(needs_revision=True)
@@ -407,12 +419,12 @@ def submission_accept(*, submission: Submission, actor: User, seen_version: int)
 @transaction.atomic
 def submission_grant_extension(*, submission: Submission, actor: User, due_on: date) -> Submission:
     if not permissions.can_grant_extension(actor):
-        raise PermissionDenied("Only secretariat administrators can grant extensions.")
+        raise PermissionDenied(_("Only secretariat administrators can grant extensions."))
     locked = _locked(submission)
     if due_on <= locked.cycle.due_on:
         raise ValidationError({"due_on": f"An extension ends after the cycle's due date ({locked.cycle.due_on})."})
     if locked.status == Submission.Status.ACCEPTED:
-        raise WorkflowError("This submission is accepted; it needs no extension.")
+        raise WorkflowError(_("This submission is accepted; it needs no extension."))
     before = locked.extended_due_on
     locked.extended_due_on = due_on
     _bump(locked, "extended_due_on")
@@ -434,7 +446,7 @@ def commitment_pledge(
     _require_contact_of(actor, member_state)
     submission = Submission.objects.filter(member_state=member_state, cycle=cycle).first()
     if submission is not None and not submission.is_editable:
-        raise WorkflowError("New pledges are added while the cycle's submission is a draft or returned.")
+        raise WorkflowError(_("New pledges are added while the cycle's submission is a draft or returned."))
     commitment = Commitment(member_state=member_state, pledged_in=cycle, created_by=actor, **values)
     commitment.full_clean()
     commitment.save()

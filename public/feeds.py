@@ -4,10 +4,10 @@ from datetime import datetime
 
 from django.contrib.syndication.views import Feed
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.feedgenerator import Atom1Feed
-from django.utils.formats import date_format
 from django.utils.translation import gettext as _
+
+from alliance.formats import long_date
 
 from . import selectors
 from .selectors import Publication
@@ -46,9 +46,9 @@ class PublicationsFeed(Feed[Publication, None]):
             "Downloads: %(formats)s, each with its SHA-256."
         ) % {
             "cycle": item.cycle_name,
-            "start": date_format(item.period_start, "j F Y"),
-            "end": date_format(item.period_end, "j F Y"),
-            "published": date_format(timezone.localtime(item.published_at), "j F Y"),
+            "start": long_date(item.period_start),
+            "end": long_date(item.period_end),
+            "published": long_date(item.published_at),
             "formats": formats,
         }
 

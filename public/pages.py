@@ -9,11 +9,12 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
+from django.template.loader import render_to_string
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from commitments.models import GoalCode
+from commitments.models import GoalCode, Wording
 from commitments.selectors import membership_recorded_on
 from reports.charts import bar_chart
 from reports.goals import CheckResult
@@ -24,13 +25,20 @@ from .labels import MAP_STATES, state_label
 from .maps import member_map_svg, state_class
 from .selectors import MembershipStep, MemberStanding, Publication
 
+
+def wording_html(wording: Wording) -> SafeString:
+    """A reference text as the pages show it (includes/wording.html: in its language, an
+    unofficial translation said to be one), to go into a sentence of a template."""
+    return SafeString(render_to_string("includes/wording.html", {"wording": wording, "beside": False}).strip())
+
+
 # --- Dashboard ------------------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
 class GoalProgress:
     number: int
-    text: str
+    text: Wording  # as the published report words it
     commitments: int
     average_completion: float | None
     check: str  # the automatic check, in words ("" where the goal has none)
@@ -39,11 +47,15 @@ class GoalProgress:
 @dataclass(frozen=True)
 class TargetProgress:
     number: int
-    title: str
+    title: Wording  # as the published report words it
     commitments: int
     by_status: tuple[tuple[str, int], ...]  # (words, count), the statuses with commitments only
     average_completion: float | None
     goals: tuple[GoalProgress, ...]
+
+    @property
+    def title_html(self) -> SafeString:
+        return wording_html(self.title)
 
 
 @dataclass(frozen=True)
@@ -115,14 +127,14 @@ def cycle_summary(item: Publication, data: dict[str, Any]) -> CycleSummary:
     targets = tuple(
         TargetProgress(
             number=target["number"],
-            title=target["title"],
+            title=selectors.published_wording(target, "title"),
             commitments=target["commitments"],
             by_status=tuple((status_label(code), count) for code, count in target["by_status"].items() if count),
             average_completion=target["average_completion"],
             goals=tuple(
                 GoalProgress(
                     number=goal["number"],
-                    text=goal["text"],
+                    text=selectors.published_wording(goal, "text"),
                     commitments=goal["commitments"],
                     average_completion=goal["average_completion"],
                     check=_check_in_words(goal),
@@ -244,10 +256,19 @@ class PledgeCycle:
 class Pledge:
     id: int
     title: str
-    target: str
-    goal: str
+    target_number: int | None
+    target: Wording  # the policy target's title, as the published report words it
+    goal: Wording | None  # the operational goal's text, likewise
     cycles: tuple[PledgeCycle, ...]
     chart: SafeString
+
+    @property
+    def target_html(self) -> SafeString:
+        return wording_html(self.target)
+
+    @property
+    def goal_html(self) -> SafeString:
+        return wording_html(self.goal) if self.goal is not None else SafeString("")
 
 
 @dataclass(frozen=True)
@@ -282,7 +303,7 @@ def member(*, iso_code: str) -> MemberPage:
     state = selectors.member_state(iso_code=iso_code)
     cycles: list[MemberCycle] = []
     rows: dict[int, list[tuple[str, dict[str, Any]]]] = {}
-    titles: dict[int, tuple[str, str, str]] = {}
+    titles: dict[int, tuple[str, int | None, Wording, Wording | None]] = {}
     for item in reversed(selectors.publications()):  # oldest first
         data = selectors.published_data(item)
         entry = selectors.member_in(data, state.iso_code)
@@ -305,13 +326,14 @@ def member(*, iso_code: str) -> MemberPage:
             goal = goals.get(row["goal"] or "", {})
             titles[row["id"]] = (
                 row["title"],
-                f"{target.get('number', '')}. {target.get('title', row['target'])}",
-                goal.get("text", ""),
+                target.get("number"),
+                selectors.published_wording(target, "title", default=row["target"]),
+                selectors.published_wording(goal, "text") if goal.get("text") else None,
             )
             rows.setdefault(row["id"], []).append((item.cycle_name, row))
     pledges = []
     for pledge_id, entries in rows.items():
-        title, target, goal = titles[pledge_id]
+        title, target_number, target, goal = titles[pledge_id]
         progress = tuple(
             PledgeCycle(
                 cycle=cycle,
@@ -326,8 +348,8 @@ def member(*, iso_code: str) -> MemberPage:
             _("Completion by cycle (%%): %(pledge)s") % {"pledge": title},
             [(entry.cycle, entry.completion) for entry in progress],
         )
-        pledges.append(Pledge(pledge_id, title, target, goal, progress, pledge_chart))
-    pledges.sort(key=lambda p: (p.target, p.title, p.id))
+        pledges.append(Pledge(pledge_id, title, target_number, target, goal, progress, pledge_chart))
+    pledges.sort(key=lambda p: (p.target_number or 0, p.target.text, p.title, p.id))
     chart: SafeString | None = None
     if any(cycle.average_completion is not None for cycle in cycles):
         chart = bar_chart(

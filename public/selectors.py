@@ -20,6 +20,7 @@ from django.db.models import Count, Max
 from django.http import Http404
 
 from commitments.models import Conference, DateBasis, Membership, MembershipChange, MemberState
+from commitments.models.wording import OFFICIAL_LANGUAGE, Wording
 from commitments.selectors import member_states_on
 from reports.models import CompiledReport, ReportFile
 from reports.selectors import published_reports
@@ -141,14 +142,32 @@ def _read_json(name: str, sha256: str) -> dict[str, Any]:
     return data
 
 
+def published_wording(entry: dict[str, Any], field: str, default: str = "") -> Wording:
+    """A reference text of a published report (a target's title, a goal's text) as the report
+    words it: in the report's language, an unofficial translation or the official English wording
+    (a report built before the language was recorded: the official English). No query."""
+    text = str(entry.get(field, default))
+    official = bool(entry.get(f"{field}_official", True))
+    return Wording(
+        text=text,
+        language=str(entry.get(f"{field}_language") or OFFICIAL_LANGUAGE),
+        official=official,
+        official_text=text if official else "",
+    )
+
+
 # --- Members over time ----------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
 class Citation:
+    """A source as the pages cite it: its title and publisher are quoted as the source has them,
+    in English; an inferred title is flagged in the reader's language."""
+
     title: str
     publisher: str
     published_on: date | None
+    title_inferred: bool = False
 
 
 @dataclass(frozen=True)
@@ -166,7 +185,8 @@ class MembershipStep:
 
 
 def _joined_source(period: Membership) -> Citation:
-    return Citation(period.source.cited_title, period.source.publisher, period.source.published_on)
+    source = period.source
+    return Citation(source.title, source.publisher, source.published_on, source.title_inferred)
 
 
 def _left_source(period: Membership) -> Citation:
@@ -199,7 +219,7 @@ def members_over_time() -> list[MembershipStep]:
         members += len(joined) - len(left)
         basis = max((period.joined_on_basis for period in joined), key=_BASIS_ORDER.index, default="exact")
         sources = {
-            (source.title, source.publisher, source.published_on): source
+            (source.title, source.publisher, source.published_on, source.title_inferred): source
             for source in [*(_joined_source(period) for period in joined), *(_left_source(period) for period in left)]
         }
         steps.append(

@@ -19,6 +19,7 @@ from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.template.loader import render_to_string
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_safe
 
 from commitments import dataversion, permissions
@@ -31,7 +32,8 @@ from .feeds import PublicationsFeed
 T = TypeVar("T")
 
 # The licence the Alliance's open data is offered under (a proposal: see docs/public.md).
-LICENCE_NAME = "Creative Commons Attribution 4.0 International (CC BY 4.0)"
+# Translators: the licence's name as Creative Commons words it in your language (its legal code's title).
+LICENCE_NAME = _("Creative Commons Attribution 4.0 International (CC BY 4.0)")
 LICENCE_URL = "https://creativecommons.org/licenses/by/4.0/"
 
 

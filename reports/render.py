@@ -13,7 +13,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from django.template.loader import render_to_string
-from django.utils.translation import get_language, ngettext
+from django.utils.translation import get_language, gettext_lazy, ngettext
 from django.utils.translation import gettext as _
 
 from alliance.spreadsheets import safe_cell
@@ -43,7 +43,7 @@ from .pdf import cache_page_references, collector_paused
 if TYPE_CHECKING:
     from openpyxl.worksheet.worksheet import Worksheet
 
-ORGANISATION = "Global Alliance Against Child Sexual Abuse Online"
+ORGANISATION = gettext_lazy("Global Alliance Against Child Sexual Abuse Online")
 
 
 # --- HTML and PDF ------------------------------------------------------------------------------

@@ -54,7 +54,7 @@ def report_request(
     A compile of the same cycle and edition already queued or running answers the request: it
     will be built from the data as it is when it runs, which is what this request asks for."""
     if not can_compile(actor):
-        raise PermissionDenied("Only the secretariat compiles reports.")
+        raise PermissionDenied(_("Only the secretariat compiles reports."))
     ReportingCycle.objects.select_for_update().filter(pk=cycle.pk).first()  # one request at a time per cycle
     pending = CompiledReport.objects.filter(
         cycle=cycle, edition=edition, language=language, status__in=IN_FLIGHT

@@ -8,16 +8,20 @@ from datetime import date, timedelta
 from django.conf import settings
 from django.core.mail import send_mass_mail
 from django.db import IntegrityError, transaction
+from django.utils.translation import gettext as _
 
+from accounts.languages import in_language_of
 from accounts.models import User
+from alliance.formats import long_date
 from commitments.models import ReportingCycle
 from commitments.selectors import cycle_completeness
 
+from .labels import number
 from .models import CompletenessSummarySent
 
 
 def completeness_summary_text(*, today: date) -> str | None:
-    """The summary's body, or None when no cycle is open or recently closed."""
+    """The summary's body in the active language, or None when no cycle is open or recently closed."""
     recent = today - timedelta(days=settings.REMINDER_OVERDUE_STOP_DAYS)
     cycles = ReportingCycle.objects.filter(opens_on__lte=today, due_on__gte=recent).order_by("due_on")
     sections = []
@@ -30,33 +34,50 @@ def completeness_summary_text(*, today: date) -> str | None:
         for row in rows:
             counts[row.standing.label] = counts.get(row.standing.label, 0) + 1
         lines = [
-            f"{cycle.name} (due {cycle.due_on:%d %B %Y}): {len(rows)} member states",
-            f"  Submitted: {len(submitted)} ({sum(1 for r in submitted if not r.is_late)} on time)",
-            f"  Not submitted: {len(missing)}; late: {len(late)}",
-            "  By state: " + ", ".join(f"{state.lower()} {count}" for state, count in sorted(counts.items())),
+            _("%(cycle)s (due %(day)s): %(count)s member states")
+            % {"cycle": cycle.name, "day": long_date(cycle.due_on), "count": number(len(rows))},
+            "  "
+            + _("Submitted: %(count)s (%(on_time)s on time)")
+            % {"count": number(len(submitted)), "on_time": number(sum(1 for r in submitted if not r.is_late))},
+            "  "
+            + _("Not submitted: %(count)s; late: %(late)s")
+            % {"count": number(len(missing)), "late": number(len(late))},
+            "  "
+            + _("By state: %(counts)s")
+            % {"counts": ", ".join(f"{state.lower()} {number(count)}" for state, count in sorted(counts.items()))},
         ]
         if missing:
-            names = ", ".join(r.member_state.name + (" (late)" if r.is_late else "") for r in missing)
-            lines.append(f"  Not yet submitted: {names}")
+            names = ", ".join(
+                _("%(member)s (late)") % {"member": r.member_state.name} if r.is_late else r.member_state.name
+                for r in missing
+            )
+            lines.append("  " + _("Not yet submitted: %(names)s") % {"names": names})
         sections.append("\n".join(lines))
     if not sections:
         return None
-    return f"Reporting completeness on {today:%d %B %Y}\n\n" + "\n\n".join(sections) + "\n"
+    return _("Reporting completeness on %(day)s") % {"day": long_date(today)} + "\n\n" + "\n\n".join(sections) + "\n"
 
 
 def completeness_summary_send(*, today: date) -> int:
-    """Email this week's summary to the active secretariat staff; return how many emails went."""
-    body = completeness_summary_text(today=today)
-    if body is None:
+    """Email this week's summary to the active secretariat staff, each in their own language; return
+    how many emails went."""
+    if completeness_summary_text(today=today) is None:
         return 0
     staff = User.objects.filter(is_active=True, role__in=[User.Role.SECRETARIAT_REVIEWER, User.Role.SECRETARIAT_ADMIN])
-    emails = sorted(staff.values_list("email", flat=True))
+    people = sorted(staff.values_list("email", "language"))
     monday = today - timedelta(days=today.weekday())
     try:
         with transaction.atomic():
-            CompletenessSummarySent.objects.create(week_of=monday, recipients=len(emails))
+            CompletenessSummarySent.objects.create(week_of=monday, recipients=len(people))
     except IntegrityError:
         return 0  # this week's went already
-    subject = f"Reporting completeness, week of {monday:%d %B %Y}"
-    messages = [(subject, body, settings.DEFAULT_FROM_EMAIL, [email]) for email in emails]
+    written: dict[str, tuple[str, str]] = {}
+    messages = []
+    for email, language in people:
+        if language not in written:
+            with in_language_of(language):
+                subject = _("Reporting completeness, week of %(day)s") % {"day": long_date(monday)}
+                written[language] = (subject, completeness_summary_text(today=today) or "")
+        subject, body = written[language]
+        messages.append((subject, body, settings.DEFAULT_FROM_EMAIL, [email]))
     return send_mass_mail(messages, fail_silently=False) if messages else 0

@@ -86,7 +86,7 @@ def report_list(request: HttpRequest) -> HttpResponse:
 def report_start(request: HttpRequest) -> HttpResponse:
     user = _user(request)
     if not can_compile(user):
-        raise PermissionDenied("Only the secretariat compiles reports.")
+        raise PermissionDenied(_("Only the secretariat compiles reports."))
     form = CompileForm(request.POST)
     if not form.is_valid():
         return _list(request, form, status=400)

@@ -218,3 +218,46 @@ def test_the_secretariat_picks_the_language_of_an_edition(reviewer: User, submit
     with pytest.raises(ValidationError) as refused:
         report_request(cycle=submitted.cycle, edition="public", language="de", actor=reviewer)
     assert "language" in refused.value.message_dict
+
+
+# --- Dates and emails in the reader's language -------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("language", "first", "other"),
+    [
+        ("en-gb", "1 April 2027", "2 April 2027"),
+        ("fr", "1er avril 2027", "2 avril 2027"),
+        ("es", "1 de abril de 2027", "2 de abril de 2027"),
+    ],
+)
+def test_dates_are_written_as_each_language_writes_them(language: str, first: str, other: str) -> None:
+    from datetime import date
+
+    from alliance.formats import long_date
+
+    with translation.override(language):
+        assert long_date(date(2027, 4, 1)) == first
+        assert long_date("2027-04-02") == other
+
+
+def test_the_weekly_summary_reaches_each_secretariat_member_in_their_language(
+    reviewer: User, secretariat_admin: User, submitted: Submission
+) -> None:
+    from datetime import timedelta
+
+    from django.core import mail
+
+    from reports.summary import completeness_summary_send
+
+    User.objects.filter(pk=reviewer.pk).update(language="fr")
+    User.objects.filter(pk=secretariat_admin.pk).update(language="es")
+    monday = submitted.cycle.due_on + timedelta(days=(7 - submitted.cycle.due_on.weekday()))
+    assert completeness_summary_send(today=monday) == 2
+    by_address = {message.to[0]: message for message in mail.outbox}
+    french, spanish = by_address[reviewer.email], by_address[secretariat_admin.email]
+    assert french.subject.startswith("Complétude des rapports")
+    assert "Soumis : 1" in french.body
+    assert "Germany (en retard)" in french.body
+    assert spanish.subject.startswith("Completitud de los informes")
+    assert "Enviados: 1" in spanish.body

@@ -303,6 +303,7 @@ class PolicyTarget(Worded, SourcedFact):
 
 
 class OperationalGoal(Worded, SourcedFact):
+    worded_as = "text"
     target = models.ForeignKey(PolicyTarget, on_delete=models.PROTECT, related_name="goals")
     number = models.PositiveSmallIntegerField(unique=True)
     code = models.SlugField(max_length=48, unique=True)
@@ -320,6 +321,8 @@ class OperationalGoal(Worded, SourcedFact):
 
 class PotentialAction(Worded, SourcedFact):
     """One of the potential actions that the 2014 ministerial declaration commits members to pursue."""
+
+    worded_as = "text"
 
     declaration = models.ForeignKey(Declaration, on_delete=models.PROTECT, related_name="potential_actions")
     number = models.PositiveSmallIntegerField()

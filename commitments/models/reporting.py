@@ -98,11 +98,11 @@ class Commitment(models.Model):
     action = models.ForeignKey(
         PotentialAction, on_delete=models.PROTECT, null=True, blank=True, related_name="commitments"
     )
-    title = models.CharField(max_length=300)
-    description = models.TextField(blank=True)
-    planned_start = models.DateField(null=True, blank=True)
-    planned_end = models.DateField(null=True, blank=True)
-    status = models.CharField(max_length=16, choices=Status.choices, default=Status.NOT_STARTED)
+    title = models.CharField(_("title"), max_length=300)
+    description = models.TextField(_("description"), blank=True)
+    planned_start = models.DateField(_("planned start"), null=True, blank=True)
+    planned_end = models.DateField(_("planned end"), null=True, blank=True)
+    status = models.CharField(_("status"), max_length=16, choices=Status.choices, default=Status.NOT_STARTED)
     is_demo = models.BooleanField(default=False, help_text="Made up for demonstration; not a real pledge.")
     pledged_in = models.ForeignKey(
         ReportingCycle,
@@ -125,7 +125,7 @@ class Commitment(models.Model):
                 condition=Q(planned_start__isnull=True)
                 | Q(planned_end__isnull=True)
                 | Q(planned_end__gte=F("planned_start")),
-                violation_error_message="The planned end cannot be before the planned start.",
+                violation_error_message=_("The planned end cannot be before the planned start."),
             ),
         ]
         indexes = [models.Index(fields=["member_state", "target"])]
@@ -273,22 +273,26 @@ class ProgressUpdate(models.Model):
 
     submission = models.ForeignKey(Submission, on_delete=models.CASCADE, related_name="updates")
     commitment = models.ForeignKey(Commitment, on_delete=models.PROTECT, related_name="progress_updates")
-    status = models.CharField(max_length=16, choices=Commitment.Status.choices, default=Commitment.Status.NOT_STARTED)
-    completion_percent = models.PositiveSmallIntegerField("completion (%)", default=0)
-    narrative = models.TextField(blank=True)
+    status = models.CharField(
+        _("status"), max_length=16, choices=Commitment.Status.choices, default=Commitment.Status.NOT_STARTED
+    )
+    completion_percent = models.PositiveSmallIntegerField(_("completion (%)"), default=0)
+    narrative = models.TextField(_("narrative"), blank=True)
     # The language the narrative is written in: the writer's, recorded with each change of the text
     # (readers and reports say it when it is not theirs).
     narrative_language = models.CharField(
         _("language of the narrative"), max_length=8, choices=TextLanguage.choices, default=TextLanguage.ENGLISH
     )
-    confidentiality = models.CharField(max_length=16, choices=Confidentiality.choices, default=Confidentiality.MEMBERS)
+    confidentiality = models.CharField(
+        _("confidentiality"), max_length=16, choices=Confidentiality.choices, default=Confidentiality.MEMBERS
+    )
     icse_victims_identified = models.PositiveIntegerField(
-        "victims identified in the ICSE database in the period", null=True, blank=True
+        _("victims identified in the ICSE database in the period"), null=True, blank=True
     )
     takedown_median_hours = models.DecimalField(
-        "median hours from notice to takedown", max_digits=7, decimal_places=1, null=True, blank=True
+        _("median hours from notice to takedown"), max_digits=7, decimal_places=1, null=True, blank=True
     )
-    figures_source = models.CharField("source of the figures", max_length=300, blank=True)
+    figures_source = models.CharField(_("source of the figures"), max_length=300, blank=True)
     needs_revision = models.BooleanField(default=False, help_text="Returned by the reviewer for changes.")
     # Optimistic lock: a save names the version it was edited from; a stale one is refused.
     version = models.PositiveIntegerField(default=1)
@@ -337,9 +341,9 @@ class ProgressUpdate(models.Model):
 
 class Milestone(models.Model):
     update = models.ForeignKey(ProgressUpdate, on_delete=models.CASCADE, related_name="milestones")
-    due_on = models.DateField("date")
-    title = models.CharField(max_length=300)
-    done = models.BooleanField(default=False)
+    due_on = models.DateField(_("date"))
+    title = models.CharField(_("title"), max_length=300)
+    done = models.BooleanField(_("done"), default=False)
 
     class Meta:
         ordering = ["due_on", "pk"]

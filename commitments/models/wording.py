@@ -6,10 +6,11 @@ adds no query, and the admin shows every wording of an object on one page.
 """
 
 from dataclasses import dataclass
+from typing import Any, ClassVar
 
 from django.db import models
 from django.utils import translation
-from django.utils.translation import get_language
+from django.utils.translation import get_language, gettext
 from django.utils.translation import gettext_lazy as _
 
 
@@ -71,6 +72,9 @@ def wording_of(obj: object, field: str, language: str | None = None) -> Wording:
 class Worded:
     """Reference objects whose texts have unofficial translations."""
 
+    # The field that names the object in a list of choices.
+    worded_as: ClassVar[str] = "title"
+
     def wording(self, field: str, language: str | None = None) -> Wording:
         return wording_of(self, field, language)
 
@@ -88,3 +92,19 @@ def written_in(language: str) -> str:
     """The sentence that says which language a text is in ("" for a language not known)."""
     base = language_base(language)
     return str(_WRITTEN_IN[TextLanguage(base)]) if base in TextLanguage.values else ""
+
+
+def marked_text(wording: Wording) -> str:
+    """A reference text in plain text (a choice in a list): its words, said to be an unofficial
+    translation when they are one."""
+    if wording.official:
+        return wording.text
+    return gettext("%(text)s (unofficial translation)") % {"text": wording.text}
+
+
+def mark_option_language(option: dict[str, Any]) -> dict[str, Any]:
+    """A select's option whose choice is a reference object, marked with the language of its words."""
+    instance = getattr(option["value"], "instance", None)
+    if isinstance(instance, Worded):
+        option["attrs"]["lang"] = instance.wording(instance.worded_as).language
+    return option

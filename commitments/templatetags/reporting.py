@@ -3,7 +3,7 @@ from typing import Any
 from django import template
 
 from commitments.diffs import display_label, display_value
-from commitments.history import action_label
+from commitments.history import action_label, subject_label
 from commitments.models import HistoryEntry
 from commitments.models.wording import Worded
 
@@ -24,6 +24,12 @@ def change_rows(entry: HistoryEntry) -> list[tuple[str, str, str]]:
 def action_words(action: str) -> str:
     """A history entry's action as a reader says it."""
     return action_label(action)
+
+
+@register.filter
+def subject_words(entry: HistoryEntry) -> str:
+    """What a history entry is about, as a reader says it."""
+    return subject_label(entry)
 
 
 @register.filter

@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from accounts.models import User
+from alliance.formats import long_date
 
 from .. import dataversion, permissions, selectors, services
 from ..forms import (
@@ -41,7 +42,7 @@ def home(request: HttpRequest) -> HttpResponse:
     if permissions.is_secretariat(user):
         return redirect("commitments:review_queue")
     if not permissions.is_contact(user) or user.member_state is None:
-        raise PermissionDenied("This account has no member state to report for.")
+        raise PermissionDenied(_("This account has no member state to report for."))
     today = timezone.localdate()
     member_state = user.member_state
     cycles = dataversion.cached(
@@ -59,7 +60,7 @@ def cycle_start(request: HttpRequest, cycle_id: int) -> HttpResponse:
     user = user_of(request)
     cycle = get_object_or_404(ReportingCycle, pk=cycle_id)
     if user.member_state is None:
-        raise PermissionDenied("Only national contacts report for a member state.")
+        raise PermissionDenied(_("Only national contacts report for a member state."))
     try:
         submission = services.submission_start(member_state=user.member_state, cycle=cycle, actor=user)
     except services.WorkflowError as error:
@@ -129,7 +130,10 @@ def _conflict_json(current: ProgressUpdate, viewer: User) -> dict[str, Any]:
         str(_("Narrative")): current.narrative,
         str(_("Confidentiality")): current.get_confidentiality_display(),
     }
-    milestones = [f"{m.due_on:%d %B %Y}: {m.title}" for m in current.milestones.all()]
+    # Translators: a milestone in the list of another saved version's values (1 April 2027: Law passed).
+    milestones = [
+        _("%(day)s: %(title)s") % {"day": long_date(m.due_on), "title": m.title} for m in current.milestones.all()
+    ]
     if milestones:
         values[str(_("Milestones"))] = "; ".join(milestones)
     return {"message": message, "version": current.version, "save_id": current.save_id, "values": values}
@@ -175,9 +179,10 @@ def _editable(
 def update_save(request: HttpRequest, pk: int, commitment_id: int) -> HttpResponse:
     user, submission, commitment, update, editable = _editable(request, pk, commitment_id)
     if not editable:
+        refused = _("This update cannot be changed now.")
         if wants_json(request):
-            return JsonResponse({"error": "This update cannot be changed now."}, status=403)
-        raise PermissionDenied("This update cannot be changed now.")
+            return JsonResponse({"error": refused}, status=403)
+        raise PermissionDenied(refused)
     prefix = f"c{commitment.pk}"
     form = ProgressUpdateForm(request.POST, instance=update, commitment=commitment, prefix=prefix)
     milestones = MilestoneFormSet(request.POST, prefix=f"{prefix}-ms")
@@ -220,16 +225,16 @@ def update_save(request: HttpRequest, pk: int, commitment_id: int) -> HttpRespon
                 "saved_at": f"{timezone.localtime(saved.updated_at):%H:%M:%S}",
             }
         )
-    messages.success(request, f"Saved your update on “{commitment.title}”.")
+    messages.success(request, _("Saved your update on “%(title)s”.") % {"title": commitment.title})
     return redirect(reverse("commitments:submission", args=[submission.pk]) + f"#c{commitment.pk}")
 
 
 @login_required
 @require_POST
 def evidence_upload(request: HttpRequest, pk: int, commitment_id: int) -> HttpResponse:
-    user, submission, commitment, _, editable = _editable(request, pk, commitment_id)
+    user, submission, commitment, _update, editable = _editable(request, pk, commitment_id)
     if not editable:
-        raise PermissionDenied("Files can only be attached while the update can be edited.")
+        raise PermissionDenied(_("Files can only be attached while the update can be edited."))
     form = EvidenceForm(
         request.POST,
         request.FILES,
@@ -250,7 +255,7 @@ def evidence_upload(request: HttpRequest, pk: int, commitment_id: int) -> HttpRe
     except services.WorkflowError as error:
         messages.error(request, str(error))
     else:
-        messages.success(request, f"Attached “{evidence.original_name}”.")
+        messages.success(request, _("Attached “%(name)s”.") % {"name": evidence.original_name})
     return redirect(reverse("commitments:submission", args=[submission.pk]) + f"#c{commitment.pk}")
 
 
@@ -280,7 +285,7 @@ def evidence_delete(request: HttpRequest, pk: int) -> HttpResponse:
     except services.WorkflowError as error:
         messages.error(request, str(error))
     else:
-        messages.success(request, f"Removed “{evidence.original_name}”.")
+        messages.success(request, _("Removed “%(name)s”.") % {"name": evidence.original_name})
     return redirect(reverse("commitments:submission", args=[submission.pk]) + f"#c{commitment_id}")
 
 
@@ -305,7 +310,7 @@ def pledge_new(request: HttpRequest, pk: int) -> HttpResponse:
     user = user_of(request)
     submission = permissions.get_submission_for_user(user, pk)
     if not permissions.can_edit_submission(user, submission):
-        raise PermissionDenied("New pledges are added by the member state's contacts while the report is open.")
+        raise PermissionDenied(_("New pledges are added by the member state's contacts while the report is open."))
     form = PledgeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -317,7 +322,9 @@ def pledge_new(request: HttpRequest, pk: int) -> HttpResponse:
         except services.WorkflowError as error:
             form.add_error(None, str(error))
         else:
-            messages.success(request, f"Added the pledge “{commitment.title}”. Report its progress below.")
+            messages.success(
+                request, _("Added the pledge “%(title)s”. Report its progress below.") % {"title": commitment.title}
+            )
             return redirect(reverse("commitments:submission", args=[submission.pk]) + f"#c{commitment.pk}")
     status = 400 if request.method == "POST" else 200
     return render(request, "commitments/pledge.html", {"form": form, "submission": submission}, status=status)

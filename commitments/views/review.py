@@ -15,11 +15,12 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.formats import date_format
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_POST
 
 from accounts.models import User
+from alliance.formats import long_date
 
 from .. import dataversion, permissions, selectors, services
 from ..diffs import diff_snapshots
@@ -45,7 +46,7 @@ from .common import cards_of, user_of
 def _require_reviewer(request: HttpRequest) -> User:
     user = user_of(request)
     if not permissions.can_review(user):
-        raise PermissionDenied("Only secretariat reviewers can see this page.")
+        raise PermissionDenied(_("Only secretariat reviewers can see this page."))
     return user
 
 
@@ -252,7 +253,11 @@ def review_return(request: HttpRequest, pk: int) -> HttpResponse:
         return _back_to_review(request, submission, [str(error)])
     messages.success(
         request,
-        _("Returned %(count)d update(s) to %(member)s with your comments.")
+        ngettext(
+            "Returned %(count)d update(s) to %(member)s with your comments.",
+            "Returned %(count)d update(s) to %(member)s with your comments.",
+            len(chosen),
+        )
         % {"count": len(chosen), "member": submission.member_state},
     )
     return redirect("commitments:review", pk=submission.pk)
@@ -291,6 +296,6 @@ def review_extension(request: HttpRequest, pk: int) -> HttpResponse:
     messages.success(
         request,
         _("%(member)s now has until %(date)s.")
-        % {"member": submission.member_state, "date": date_format(form.cleaned_data["due_on"], "j F Y")},
+        % {"member": submission.member_state, "date": long_date(form.cleaned_data["due_on"])},
     )
     return redirect("commitments:review", pk=submission.pk)

@@ -5,6 +5,7 @@ from datetime import date, datetime
 from django import template
 from django.utils import timezone
 
+from alliance import formats
 from reports import labels
 
 register = template.Library()
@@ -18,6 +19,12 @@ def long_date(value: date | datetime | None) -> str:
     if isinstance(value, datetime):
         value = timezone.localtime(value).date()
     return labels.long_date(value)
+
+
+@register.filter
+def long_datetime(value: datetime | None) -> str:
+    """1 April 2027, 14:05 (where the site is)."""
+    return "" if value is None else formats.long_datetime(value)
 
 
 @register.filter

@@ -27,7 +27,7 @@ def invite(django_capture_on_commit_callbacks):
     """Send an invitation through the admin as the secretariat does; return the emailed link's path."""
     from tests.conftest import VerifiedClient
 
-    def send(admin: User, email: str = "new.contact@ministry.example.org") -> str:
+    def send(admin: User, email: str = "new.contact@ministry.example.org", language: str = "en-gb") -> str:
         client = VerifiedClient()
         client.force_login(admin)
         data = {
@@ -35,6 +35,7 @@ def invite(django_capture_on_commit_callbacks):
             "full_name": "New Contact",
             "role": "national_contact",
             "member_state": MemberState.objects.get(iso_code="IE").pk,
+            "language": language,
         }
         with django_capture_on_commit_callbacks(execute=True):
             response = client.post("/admin/accounts/invitation/add/", data)
@@ -105,6 +106,19 @@ def test_inviting_an_existing_address_is_a_form_error(secretariat_admin: User, c
     assert response.status_code == 200
     assert "exists already" in response.content.decode()
     assert not Invitation.objects.exists()
+
+
+def test_an_invitation_is_written_in_the_language_chosen_for_it_and_the_account_reads_in_it(
+    secretariat_admin: User, invite
+) -> None:
+    path = invite(secretariat_admin, language="fr")
+    email = mail.outbox[-1]
+    assert email.subject == "Votre invitation au suivi des engagements de l'Alliance"
+    assert "Vous êtes invité" in email.body
+    assert "Ireland" in email.body  # the member state's name, as recorded
+    token = path.rstrip("/").rsplit("/", 1)[1]
+    user = services.invitation_accept(token=token, password="a long enough passphrase 42")
+    assert user.language == "fr"
 
 
 def test_a_secretariat_invitation_has_no_member_state(secretariat_admin: User) -> None:

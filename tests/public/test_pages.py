@@ -65,7 +65,7 @@ def test_the_dashboard_shows_the_latest_published_cycle_by_target_and_goal(
     html = client.get("/alliance/").content.decode()
     assert "1 of the 54 member states reported for Progress report (test)" in html
     assert "1 report is accepted;" in html
-    assert "Target 1: Identify and assist victims" in html
+    assert 'Target 1: <span lang="en">Identify and assist victims</span>' in html  # the official English wording
     assert "by at least 10 percent yearly" in html  # the operational goals, with their progress
     assert "average completion 60%" in html
     assert f'href="/alliance/reports/{published.pk}/"' in html
