@@ -236,8 +236,10 @@ class OrderingFilter(filters.OrderingFilter):
         return parameters
 
 
-# Text with something other than spaces in it (an empty parameter is a 400: query_value).
-NOT_BLANK = r"^[\s\S]*\S[\s\S]*$"
+# Text with something other than spaces in it (an empty parameter is a 400: query_value). Spaces as
+# Python's str.strip() sees them, which DRF trims: the information separators (U+001C to U+001F) and
+# U+0085 too, which a regex engine's \s may not count.
+NOT_BLANK = r"^[\s\S]*[^\s\x1c-\x1f\x85][\s\S]*$"
 
 
 class SearchFilter(filters.SearchFilter):

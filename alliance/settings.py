@@ -241,6 +241,10 @@ EVIDENCE_MAX_BYTES = env.int("EVIDENCE_MAX_BYTES", default=20 * 1024 * 1024)
 EVIDENCE_ZIP_MAX_ENTRIES = env.int("EVIDENCE_ZIP_MAX_ENTRIES", default=10_000)
 EVIDENCE_ZIP_MAX_EXPANDED_BYTES = env.int("EVIDENCE_ZIP_MAX_EXPANDED_BYTES", default=200 * 1024 * 1024)
 EVIDENCE_ZIP_MAX_RATIO = env.int("EVIDENCE_ZIP_MAX_RATIO", default=500)
+# Spreadsheets filled offline and uploaded (a report's updates, pledges in bulk): their size, and the
+# rows read before the file is refused as not one the tracker made (a country has tens of pledges).
+SPREADSHEET_MAX_BYTES = env.int("SPREADSHEET_MAX_BYTES", default=2 * 1024 * 1024)
+SPREADSHEET_MAX_ROWS = env.int("SPREADSHEET_MAX_ROWS", default=2_000)
 # Bodies above this are refused before they are read (the largest upload plus its form).
 DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("DATA_UPLOAD_MAX_MEMORY_SIZE", default=2_621_440)
 STORAGES: dict[str, dict[str, Any]] = {

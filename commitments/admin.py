@@ -1,23 +1,31 @@
 """The secretariat's admin: every model, with the columns, filters and searches it works with."""
 
+import hashlib
 import re
+import secrets
 from datetime import date
 from typing import Any
 
-from django.contrib import admin
-from django.core.exceptions import ValidationError
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count, QuerySet, URLField
-from django.forms import ModelForm
-from django.http import HttpRequest
+from django.forms import FileField, Form, ModelForm
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect
+from django.template.response import TemplateResponse
+from django.urls import URLPattern, path
 from django.utils import timezone
+from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
 
 from . import models as m
 from .history import changed, field_values, record
+from .pledge_import import Preview, preview_upload, template_workbook
 from .selectors import member_states_with_status, membership_recorded_on
-from .services import COMMITMENT_FIELDS, membership_change_record
+from .services import COMMITMENT_FIELDS, PledgesChanged, WorkflowError, membership_change_record, pledges_import
+from .uploads import XLSX
 
 SOURCED_FIELDS = ("source", "excerpt", "note")
 
@@ -240,8 +248,19 @@ class ReportingCycleAdmin(admin.ModelAdmin[m.ReportingCycle]):
     date_hierarchy = "due_on"
 
 
+class PledgeFileForm(Form):
+    file = FileField(label=_("Spreadsheet of pledges (.xlsx)"))
+
+
+# Previews waiting for confirmation, in the session: by a random token, with the file's SHA-256
+# and the values of the rows to create (only the latest few are kept).
+PENDING_IMPORTS = "pledge_imports"
+KEPT_PREVIEWS = 3
+
+
 @admin.register(m.Commitment)
 class CommitmentAdmin(admin.ModelAdmin[m.Commitment]):
+    change_list_template = "admin/commitments/commitment/change_list.html"
     list_display = ("title", "member_state", "target", "goal", "status", "planned_start", "planned_end", "is_demo")
     list_filter = ("status", "target", "goal", "is_demo", "member_state")
     list_select_related = ("member_state", "target", "goal")
@@ -279,6 +298,93 @@ class CommitmentAdmin(admin.ModelAdmin[m.Commitment]):
             subject=obj,
             changes=changed(field_values(obj, COMMITMENT_FIELDS), {}),
             member_state=obj.member_state,
+        )
+
+    # --- Pledges in bulk: upload, preview, confirm ---------------------------------------------
+
+    def get_urls(self) -> list[URLPattern]:
+        view = self.admin_site.admin_view
+        return [
+            path("import/", view(self.import_view), name="commitments_commitment_import"),
+            path("import/template/", view(self.import_template_view), name="commitments_commitment_import_template"),
+            *super().get_urls(),
+        ]
+
+    def _require_import(self, request: HttpRequest) -> User:
+        if not self.has_add_permission(request) or not isinstance(request.user, User):
+            raise PermissionDenied
+        return request.user
+
+    def import_template_view(self, request: HttpRequest) -> HttpResponse:
+        self._require_import(request)
+        response = HttpResponse(template_workbook(), content_type=XLSX.content_type)
+        response["Content-Disposition"] = f'attachment; filename="{gettext("pledges")}.xlsx"'
+        return response
+
+    def import_view(self, request: HttpRequest) -> HttpResponse:
+        actor = self._require_import(request)
+        if request.method == "POST" and "token" in request.POST:
+            return self._confirm_import(request, actor)
+        form = PledgeFileForm(request.POST or None, request.FILES or None)
+        if request.method == "POST" and form.is_valid():
+            upload = form.cleaned_data["file"]
+            try:
+                preview = preview_upload(upload)
+            except ValidationError as error:  # SpreadsheetRefused, or the zip checks' refusal
+                form.add_error("file", error)
+            else:
+                digest = hashlib.sha256()
+                for chunk in upload.chunks():
+                    digest.update(chunk)
+                return self._preview_page(request, preview, file_name=upload.name or "", sha256=digest.hexdigest())
+        return self._import_page(request, {"form": form})
+
+    def _confirm_import(self, request: HttpRequest, actor: User) -> HttpResponse:
+        pending: dict[str, Any] = request.session.get(PENDING_IMPORTS, {})
+        kept = pending.pop(request.POST.get("token", ""), None)
+        request.session[PENDING_IMPORTS] = pending
+        if kept is None or kept["sha256"] != request.POST.get("sha256"):
+            messages.error(
+                request,
+                gettext(
+                    "This preview is no longer waiting (it was confirmed already, or is too old): upload the "
+                    "file again."
+                ),
+            )
+            return redirect("admin:commitments_commitment_import")
+        try:
+            created = pledges_import(rows=kept["rows"], actor=actor, file_name=kept["file_name"])
+        except PledgesChanged as error:
+            messages.error(request, str(error))
+            return self._preview_page(request, error.preview, file_name=kept["file_name"], sha256=kept["sha256"])
+        except (WorkflowError, ValidationError) as error:
+            messages.error(request, " ".join(getattr(error, "messages", [str(error)])))
+            return redirect("admin:commitments_commitment_import")
+        messages.success(
+            request,
+            ngettext(
+                "%(count)d pledge created from %(file)s.", "%(count)d pledges created from %(file)s.", len(created)
+            )
+            % {"count": len(created), "file": kept["file_name"]},
+        )
+        return redirect("admin:commitments_commitment_changelist")
+
+    def _preview_page(self, request: HttpRequest, preview: Preview, *, file_name: str, sha256: str) -> HttpResponse:
+        token = ""
+        if preview.to_create:
+            token = secrets.token_urlsafe(16)
+            pending: dict[str, Any] = request.session.get(PENDING_IMPORTS, {})
+            pending[token] = {"sha256": sha256, "file_name": file_name, "rows": preview.kept_values()}
+            request.session[PENDING_IMPORTS] = dict(list(pending.items())[-KEPT_PREVIEWS:])
+        return self._import_page(
+            request, {"preview": preview, "file_name": file_name, "token": token, "sha256": sha256}
+        )
+
+    def _import_page(self, request: HttpRequest, context: dict[str, Any]) -> HttpResponse:
+        return TemplateResponse(
+            request,
+            "admin/commitments/pledge_import.html",
+            {**self.admin_site.each_context(request), "opts": self.opts, "title": gettext("Import pledges"), **context},
         )
 
 

@@ -32,6 +32,14 @@ LABELS = {
     "comment": _("Comment"),
     "planned_start": _("Planned start"),
     "planned_end": _("Planned end"),
+    "file": _("Spreadsheet"),
+    "updates": _("Updates saved"),
+    "title": _("Title"),
+    "description": _("Description"),
+    "target": _("Policy target"),
+    "goal": _("Operational goal"),
+    "action": _("Potential action"),
+    "reason": _("Reason"),
 }
 CHOICES = {"status": dict(Commitment.Status.choices), "confidentiality": dict(Confidentiality.choices)}
 STATUS_LABELS = {**dict(Commitment.Status.choices), **dict(Submission.Status.choices)}

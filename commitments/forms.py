@@ -21,7 +21,7 @@ from .models import (
 )
 from .models.wording import mark_option_language, marked_text
 from .services import MilestoneData
-from .uploads import ALLOWED_LABELS, DetectedType, detect_type, extension_of
+from .uploads import ALLOWED, ALLOWED_LABELS, MACRO_ENABLED, DetectedType, detect_type, extension_of
 
 
 class DateInput(forms.DateInput):
@@ -113,7 +113,11 @@ class EvidenceForm(forms.Form):
                 gettext("The file is larger than the limit of %(size)s MB.") % {"size": f"{limit / (1024 * 1024):g}"}
             )
         detected = detect_type(upload)
-        if detected is None:
+        if detected is MACRO_ENABLED:
+            raise forms.ValidationError(
+                gettext("Files with macros are refused: save it without them and attach it again.")
+            )
+        if detected not in ALLOWED:
             raise forms.ValidationError(
                 gettext("This file's content is not one of the accepted types (%(types)s).") % {"types": ALLOWED_LABELS}
             )

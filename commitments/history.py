@@ -28,6 +28,7 @@ ACTION_LABELS = {
     "withdrawn": _("Withdrawn"),
     "updated in admin": _("Updated in the administration"),
     "deleted in admin": _("Deleted in the administration"),
+    "imported": _("Imported from a spreadsheet"),
 }
 
 

@@ -36,6 +36,7 @@ from .models import (
     ProgressUpdate,
     ReportingCycle,
     ReviewComment,
+    SpreadsheetImport,
     Submission,
     SubmissionSnapshot,
 )
@@ -448,17 +449,93 @@ def commitment_pledge(
     if submission is not None and not submission.is_editable:
         raise WorkflowError(_("New pledges are added while the cycle's submission is a draft or returned."))
     commitment = Commitment(member_state=member_state, pledged_in=cycle, created_by=actor, **values)
-    commitment.full_clean()
-    commitment.save()
-    record(
-        actor=actor,
-        action="pledged",
-        subject=commitment,
-        changes=changed({}, field_values(commitment, COMMITMENT_FIELDS)),
-        member_state=member_state,
-        submission=submission,
+    return _commitment_add(commitment, actor=actor, action="pledged", submission=submission)
+
+
+# --- A report filled offline in a spreadsheet -----------------------------------------------------
+
+
+class ImportOutdated(WorkflowError):
+    """The report changed between the preview and the confirmation: nothing was applied."""
+
+
+@transaction.atomic
+def spreadsheet_import_prepare(*, submission: Submission, actor: User, upload: UploadedFile) -> SpreadsheetImport:
+    """Read a filled spreadsheet of the submission into a preview kept until the person confirms.
+    A file the tracker cannot read safely is refused (SpreadsheetRefused, a ValidationError)."""
+    from .spreadsheet_fill import preview_rows, read_rows
+
+    locked = _locked(submission)
+    _require_contact_of(actor, locked.member_state)
+    if not permissions.can_edit_submission(actor, locked):
+        raise WorkflowError(
+            _("This submission is %(status)s and can no longer change.")
+            % {"status": locked.get_status_display().lower()}
+        )
+    upload.seek(0)
+    sha256 = hashlib.sha256(upload.read()).hexdigest()
+    rows = read_rows(upload, submission=locked)
+    previews = preview_rows(submission=locked, viewer=actor, rows=rows)
+    return SpreadsheetImport.objects.create(
+        submission=locked,
+        file_name=(upload.name or "")[:255],
+        file_sha256=sha256,
+        rows=[row.as_json() for row in previews],
+        created_by=actor,
     )
-    return commitment
+
+
+@transaction.atomic
+def spreadsheet_import_apply(*, spreadsheet_import: SpreadsheetImport, actor: User) -> int:
+    """Save the rows the preview showed as to be applied, as draft updates; how many. All or none:
+    a row edited in the tracker since the preview (its version moved) applies nothing, and the
+    person uploads the file again to see the new preview."""
+    from .spreadsheet_fill import APPLY, stored_values
+
+    pending = SpreadsheetImport.objects.select_for_update().get(pk=spreadsheet_import.pk)
+    if pending.created_by_id != actor.pk or pending.status != SpreadsheetImport.Status.PENDING:
+        raise WorkflowError(_("This import is no longer waiting for confirmation."))
+    submission = pending.submission
+    commitments = {c.pk: c for c in Commitment.objects.filter(member_state_id=submission.member_state_id)}
+    applied = [row for row in pending.rows if row["outcome"] == APPLY]
+    try:
+        for row in applied:
+            progress_update_save(
+                submission=submission,
+                commitment=commitments[row["commitment_id"]],
+                actor=actor,
+                values=stored_values(row["values"]),
+                expected_version=row["version"],
+                save_id=f"import-{pending.pk}-{row['commitment_id']}",
+            )
+    except (EditConflict, KeyError) as error:
+        raise ImportOutdated(
+            _(
+                "The report changed since the preview: nothing was applied. Upload the file again to see what it "
+                "changes now."
+            )
+        ) from error
+    pending.status = SpreadsheetImport.Status.APPLIED
+    pending.decided_at = timezone.now()
+    pending.save(update_fields=["status", "decided_at"])
+    _record_on(
+        submission,
+        actor=actor,
+        action="imported",
+        subject=submission,
+        changes={"file": [None, pending.file_name], "updates": [None, len(applied)]},
+    )
+    return len(applied)
+
+
+@transaction.atomic
+def spreadsheet_import_discard(*, spreadsheet_import: SpreadsheetImport, actor: User) -> None:
+    """Leave an import unapplied."""
+    updated = SpreadsheetImport.objects.filter(
+        pk=spreadsheet_import.pk, created_by=actor, status=SpreadsheetImport.Status.PENDING
+    ).update(status=SpreadsheetImport.Status.DISCARDED, decided_at=timezone.now())
+    if not updated:
+        raise WorkflowError(_("This import is no longer waiting for confirmation."))
 
 
 # --- The record: changes after its sources --------------------------------------------------------
@@ -507,3 +584,65 @@ def membership_change_record(*, change: MembershipChange, actor: User) -> Member
         member_state=change.member_state,
     )
     return change
+
+
+# --- Pledges in bulk, from a spreadsheet ----------------------------------------------------------
+
+
+def _commitment_add(
+    commitment: Commitment,
+    *,
+    actor: User,
+    action: str,
+    submission: Submission | None = None,
+    noted: dict[str, list[Any]] | None = None,
+) -> Commitment:
+    """Create a new commitment: checked by the model's rules, saved, and its history recorded with
+    every value it starts with (and `noted`, such as the file it came from)."""
+    commitment.full_clean()
+    commitment.save()
+    record(
+        actor=actor,
+        action=action,
+        subject=commitment,
+        changes={**changed({}, field_values(commitment, COMMITMENT_FIELDS)), **(noted or {})},
+        member_state=commitment.member_state,
+        submission=submission,
+    )
+    return commitment
+
+
+class PledgesChanged(WorkflowError):
+    """Rows that the preview showed as to be created are not any more (one became invalid, or a
+    duplicate): nothing was created. `preview` is what the rows do now."""
+
+    def __init__(self, preview: Any) -> None:
+        super().__init__(_("Something changed since the preview: nothing was created. Check the rows again."))
+        self.preview = preview
+
+
+@transaction.atomic
+def pledges_import(*, rows: list[dict[str, Any]], actor: User, file_name: str) -> list[Commitment]:
+    """Create the pledges of a spreadsheet's rows (the values its preview kept,
+    `pledge_import.Preview.kept_values`), all or none: each row is checked again, under a lock of
+    its member states, and if any would not be created now (invalid, or a duplicate of a pledge
+    made since), nothing is (PledgesChanged, with the new preview). Secretariat administrators only."""
+    from .pledge_import import CREATE, check_values
+
+    if not actor.has_perm("commitments.add_commitment"):
+        raise PermissionDenied(_("Only secretariat administrators import pledges."))
+    if not rows:
+        raise WorkflowError(_("The file has no pledges to create."))
+    codes = {str(row.get("member_state") or "").upper() for row in rows}
+    # One import of a member's pledges at a time: duplicates are looked for under this lock.
+    list(MemberState.objects.select_for_update().filter(iso_code__in=codes).order_by("pk").values_list("pk"))
+    preview = check_values(rows)
+    if any(row.outcome != CREATE or row.commitment is None for row in preview.rows):
+        raise PledgesChanged(preview)
+    noted = {"file": [None, file_name]}
+    created = []
+    for row in preview.rows:
+        assert row.commitment is not None  # checked above; for the type checker
+        row.commitment.created_by = actor
+        created.append(_commitment_add(row.commitment, actor=actor, action="imported", noted=noted))
+    return created

@@ -41,6 +41,9 @@ DOCX = DetectedType(
 )
 XLSX = DetectedType("XLSX", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", ".xlsx", (".xlsx",))
 ODT = DetectedType("ODT", "application/vnd.oasis.opendocument.text", ".odt", (".odt",))
+# Office files that carry macros (a VBA project): code that runs when opened. Recognised so that they
+# are refused by name, never accepted as the document type they resemble.
+MACRO_ENABLED = DetectedType("Office file with macros", "application/vnd.ms-office.vbaProject", "", ())
 ALLOWED = (PDF, DOCX, XLSX, ODT, PNG, JPEG)
 ALLOWED_LABELS = ", ".join(t.label for t in ALLOWED)
 
@@ -322,6 +325,8 @@ def _zip_type(upload: UploadedFile) -> DetectedType | None:
     finally:
         upload.seek(0)
     names = contents.names
+    if any(name.lower().endswith("vbaproject.bin") for name in names):
+        return MACRO_ENABLED
     if "mimetype" in names and contents.mimetype.strip() == ODT.content_type.encode():
         return ODT
     if "[Content_Types].xml" in names and "word/document.xml" in names:

@@ -148,12 +148,30 @@ def write_pseudo_po(header: str, messages: list[Message], po: Path) -> None:
     po.write_text("\n".join(entries), encoding="utf-8")
 
 
+def django_catalogues(language: str) -> list[Path]:
+    """Django's catalogues of `language` for the parts of it the pages use."""
+    import django
+
+    root = Path(django.__file__).parent
+    parts = [root / "conf", root / "contrib" / "auth"]
+    return [found for part in parts if (found := part / "locale" / language / "LC_MESSAGES" / "django.po").exists()]
+
+
 def build_pseudo_locale(destination: Path, language: str = "fr") -> tuple[Path, list[Message]]:
     """A locale directory (for LOCALE_PATHS) whose `language` catalogue is the pseudo-locale of
     every string marked in today's code, compiled; and those messages."""
     extracted = extract(destination / "extracted", (language,))
     header, messages = read_po(extracted / language / "LC_MESSAGES" / "django.po")
+    # Django's own messages that the pages show (its forms', the authentication forms'): marked too,
+    # in Django, so read in the pseudo-locale as well (this catalogue comes first in LOCALE_PATHS).
+    known = {(message.msgctxt, message.msgid) for message in messages}
+    django_messages = []
+    for catalogue in django_catalogues(language):
+        for message in read_po(catalogue)[1]:
+            if (message.msgctxt, message.msgid) not in known:
+                known.add((message.msgctxt, message.msgid))
+                django_messages.append(message)
     po = destination / "locale" / language / "LC_MESSAGES" / "django.po"
-    write_pseudo_po(header, messages, po)
+    write_pseudo_po(header, messages + django_messages, po)
     subprocess.run(["msgfmt", "--check", "-o", str(po.with_suffix(".mo")), str(po)], check=True)
     return destination / "locale", messages

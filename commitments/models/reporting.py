@@ -392,6 +392,33 @@ class ReviewComment(models.Model):
         return f"Comment on {self.update}"
 
 
+class SpreadsheetImport(models.Model):
+    """A spreadsheet of a report's updates, filled offline and uploaded: read and checked row by
+    row (the preview kept in `rows`), applied only when the person confirms."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Awaiting confirmation")
+        APPLIED = "applied", _("Applied")
+        DISCARDED = "discarded", _("Discarded")
+
+    submission = models.ForeignKey(Submission, on_delete=models.CASCADE, related_name="spreadsheet_imports")
+    file_name = models.CharField(max_length=255)
+    file_sha256 = models.CharField(max_length=64)
+    # Per row: its line, commitment, outcome, the changes it brings, its cells' errors, and the
+    # values and the version (at download) it would be saved with.
+    rows = models.JSONField(default=list)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.PENDING)
+    created_by = models.ForeignKey("accounts.User", on_delete=models.SET_NULL, null=True, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    decided_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.file_name} for {self.submission}"
+
+
 class SubmissionSnapshot(models.Model):
     """The content of a submission as it was submitted (or accepted): the basis of the reviewer's diffs."""
 

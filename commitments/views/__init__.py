@@ -21,6 +21,7 @@ from .review import (
     review_return,
     review_submission,
 )
+from .spreadsheet import fill_in_download, fill_in_preview, fill_in_upload
 
 __all__ = [
     "alliance_overview",
@@ -29,6 +30,9 @@ __all__ = [
     "evidence_delete",
     "evidence_download",
     "evidence_upload",
+    "fill_in_download",
+    "fill_in_preview",
+    "fill_in_upload",
     "home",
     "member_detail",
     "pledge_new",

@@ -5,6 +5,7 @@ axe-core is vendored under tests/browser/vendor/ (a test tool, never served to u
 into the page through the DevTools protocol, so the pages keep their strict CSP while audited.
 """
 
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -66,3 +67,18 @@ def assert_no_sideways_scroll(page: Page, where: str) -> None:
     if widths[0] > widths[1]:
         culprits = page.evaluate(OVERFLOWING)
         raise AssertionError(f"{where} ({page.url}) is {widths[0]} px wide in a {widths[1]} px window: {culprits}")
+
+
+def screenshot_taker(folder: Path, names: Sequence[str]) -> Callable[[Page, str], None]:
+    """A screenshot of each step of a flow, after axe-core has checked the page as it is. The
+    flow's pictures of an earlier run are removed first, so that its end sees this run's."""
+    folder.mkdir(parents=True, exist_ok=True)
+    for name in names:
+        (folder / name).unlink(missing_ok=True)
+
+    def take(page: Page, name: str) -> None:
+        assert name in names, f"unexpected screenshot name {name}"
+        audit(page, name)
+        page.screenshot(path=str(folder / name), full_page=True)
+
+    return take

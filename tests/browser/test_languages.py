@@ -32,7 +32,7 @@ from commitments.models import (
     Submission,
 )
 from commitments.services import submission_start
-from tests.browser.audit import audit
+from tests.browser.audit import screenshot_taker
 from tests.browser.conftest import slow_down
 from tests.browser.people import sign_in, sign_out
 from tests.factories import CommitmentFactory, ReportingCycleFactory
@@ -181,16 +181,7 @@ def browse(chromium: Browser, site: str) -> Iterator[Callable[[str], Page]]:
 def shoot() -> Callable[[Page, str], None]:
     """A screenshot of the step, after axe-core has checked the page as it is (this test's pictures
     of an earlier run are removed first)."""
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    for name in PICTURES:
-        (SCREENSHOTS / name).unlink(missing_ok=True)
-
-    def take(page: Page, name: str) -> None:
-        assert name in PICTURES, f"unexpected screenshot name {name}"
-        audit(page, name)
-        page.screenshot(path=str(SCREENSHOTS / name), full_page=True)
-
-    return take
+    return screenshot_taker(SCREENSHOTS, PICTURES)
 
 
 # --- Helpers -------------------------------------------------------------------------------------

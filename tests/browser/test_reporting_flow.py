@@ -17,7 +17,7 @@ from playwright.sync_api import Locator, Page, Response, expect
 
 from accounts.models import User
 from commitments.models import ProgressUpdate, Submission
-from tests.browser.audit import audit
+from tests.browser.audit import screenshot_taker
 from tests.browser.conftest import slow_down
 from tests.browser.people import sign_in, sign_out
 
@@ -102,17 +102,7 @@ def expect_message(page: Page, text: str) -> None:
 
 @pytest.fixture
 def shoot(screenshots: Path) -> Callable[[Page, str], None]:
-    """A screenshot of the step, after axe-core has checked the page as it is (the flow's pictures
-    of an earlier run are removed first, so that the end of the test sees this run's)."""
-    for name in SCREENSHOTS:
-        (screenshots / name).unlink(missing_ok=True)
-
-    def take(page: Page, name: str) -> None:
-        assert name in SCREENSHOTS, f"unexpected screenshot name {name}"
-        audit(page, name)
-        page.screenshot(path=str(screenshots / name), full_page=True)
-
-    return take
+    return screenshot_taker(screenshots, SCREENSHOTS)
 
 
 def pdf_file(folder: Path) -> Path:

@@ -17,6 +17,7 @@ from commitments.models import (
     HistoryEntry,
     ProgressUpdate,
     ReviewComment,
+    SpreadsheetImport,
     Submission,
 )
 from commitments.uploads import PDF
@@ -49,7 +50,12 @@ def french_report(contact: User, reviewer: User, draft: Submission, french_commi
     services.submission_return(
         submission=submitted, actor=reviewer, seen_version=submitted.version, comments={update.pk: "Add figures."}
     )
+    # A spreadsheet the contact uploaded, awaiting confirmation (its preview is France's too).
+    pending = SpreadsheetImport.objects.create(
+        submission=submitted, file_name="report.xlsx", file_sha256="0" * 64, rows=[], created_by=contact
+    )
     return {
+        "import_pk": pending.pk,
         "pk": submitted.pk,
         "iso_code": "FR",
         "commitment_id": french_commitments[0].pk,
@@ -79,6 +85,7 @@ def french_rows() -> list[Any]:
         list(ProgressUpdate.objects.filter(submission__member_state__iso_code="FR").order_by("pk").values()),
         list(Commitment.objects.filter(**france).order_by("pk").values()),
         list(Evidence.objects.order_by("pk").values()),
+        list(SpreadsheetImport.objects.order_by("pk").values()),
         list(ReviewComment.objects.order_by("pk").values()),
         list(HistoryEntry.objects.filter(member_state__iso_code="FR").order_by("pk").values()),
     ]
