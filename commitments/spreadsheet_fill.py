@@ -86,6 +86,12 @@ EDITABLE = tuple(c.key for c in COLUMNS if c.editable)
 SHEET_TITLE = _("Updates")
 
 
+def cell_errors(errors: dict[str, str]) -> list[tuple[str, str]]:
+    """A row's errors, each with the title of its column in the reader's language."""
+    titles = {column.key: str(column.title) for column in COLUMNS}
+    return [(titles.get(key, ""), message) for key, message in errors.items()]
+
+
 def column_titles() -> dict[str, str]:
     """Each column's title in every language, to its key."""
     return {title: column.key for column in COLUMNS for title in in_every_language(column.title)}

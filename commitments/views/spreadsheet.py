@@ -13,7 +13,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from .. import permissions, services
 from ..models import SpreadsheetImport, Submission
-from ..spreadsheet_fill import APPLY, CONFLICT, ERROR, fill_in_workbook
+from ..spreadsheet_fill import APPLY, CONFLICT, ERROR, cell_errors, fill_in_workbook
 from .common import user_of
 
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -88,7 +88,7 @@ def fill_in_preview(request: HttpRequest, pk: int, import_pk: int) -> HttpRespon
             messages.error(request, str(error))
             return redirect("commitments:fill_in_upload", pk=submission.pk)
         return redirect("commitments:submission", pk=submission.pk)
-    rows = pending.rows
+    rows = [{**row, "cells": cell_errors(row["errors"])} for row in pending.rows]
     counts = {outcome: sum(1 for row in rows if row["outcome"] == outcome) for outcome in (APPLY, CONFLICT, ERROR)}
     context = {
         "submission": submission,

@@ -164,7 +164,10 @@ def test_a_report_filled_offline_is_previewed_corrected_and_saved(
     expect(icse_row).to_contain_text("On track")
     wrong = preview_row(page, AWARENESS)
     expect(wrong).to_contain_text("Errors: not saved")
-    expect(wrong.locator(".error-message li")).to_have_text([BAD_STATUS, TOO_MUCH], use_inner_text=True)
+    # Each error names its column.
+    expect(wrong.locator(".error-message li")).to_have_text(
+        [f"Status: {BAD_STATUS}", f"Completion (%): {TOO_MUCH}"], use_inner_text=True
+    )
     expect(page.get_by_role("button", name="Save 1 update", exact=True)).to_be_visible()
     expect(page.get_by_role("button", name="Set the file aside")).to_be_visible()
     shoot(page, "02-preview-with-errors.png")
