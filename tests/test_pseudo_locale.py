@@ -10,6 +10,7 @@ unofficial translations, the narratives), and left out of the check with anythin
 `translate="no"`; Django's own French (month names, its
 forms' messages) comes from Django's catalogue and is French."""
 
+import io
 import re
 from dataclasses import dataclass
 from datetime import timedelta
@@ -18,8 +19,10 @@ from pathlib import Path
 
 import pytest
 from django.conf import LazySettings
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.utils import timezone
+from openpyxl import load_workbook
 
 from accounts.models import Invitation, User, token_digest
 from commitments.models import Commitment, MemberState, ReportingCycle, Submission
@@ -305,6 +308,24 @@ def test_the_contacts_pages_show_no_unmarked_english(pages: Pages, contact: User
     pages.post(client, f"/submissions/{submission.pk}/updates/{commitment.pk}/evidence/", {}, status=400)
     pages.get(client, f"/submissions/{submission.pk}/pledges/new")
     pages.post(client, f"/submissions/{submission.pk}/pledges/new", {}, status=400)
+    # The report filled offline: the upload page, a bad file, and the preview of a file with an error.
+    pages.get(client, f"/submissions/{submission.pk}/spreadsheet/")
+    text = SimpleUploadedFile("report.xlsx", b"Status;Completion\nOn track;50\n")
+    pages.post(client, f"/submissions/{submission.pk}/spreadsheet/", {"file": text}, status=400)
+    downloaded = client.get(f"/submissions/{submission.pk}/spreadsheet.xlsx", HTTP_ACCEPT_LANGUAGE="fr")
+    book = load_workbook(io.BytesIO(downloaded.content))
+    sheet = book.worksheets[0]
+    sheet.cell(row=2, column=9).value = 120  # completion: an error
+    sheet.cell(row=3, column=9).value = 40  # a change
+    filled = io.BytesIO()
+    book.save(filled)
+    uploaded = client.post(
+        f"/submissions/{submission.pk}/spreadsheet/",
+        {"file": SimpleUploadedFile("report.xlsx", filled.getvalue())},
+        HTTP_ACCEPT_LANGUAGE="fr",
+    )
+    assert uploaded.status_code == 302, uploaded.content.decode()[:1000]
+    pages.get(client, uploaded["Location"])
     pages.get(client, "/reports/")
     pages.get(client, "/accounts/")
     pages.post(client, "/accounts/api-keys/", {}, status=400)

@@ -6,6 +6,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.html import format_html
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
@@ -93,6 +94,8 @@ def fill_in_preview(request: HttpRequest, pk: int, import_pk: int) -> HttpRespon
     context = {
         "submission": submission,
         "pending": pending,
+        # The file's name as the person gave it: not text to translate.
+        "file_name": format_html('<span translate="no">{}</span>', pending.file_name),
         "rows": rows,
         "counts": counts,
         "is_pending": pending.status == SpreadsheetImport.Status.PENDING,
