@@ -27,6 +27,9 @@ DOCX = _zip({"[Content_Types].xml": b"<Types/>", "word/document.xml": b"<documen
 XLSX = _zip({"[Content_Types].xml": b"<Types/>", "xl/workbook.xml": b"<workbook/>"})
 ODT = _zip({"mimetype": b"application/vnd.oasis.opendocument.text", "content.xml": b"<content/>"})
 PLAIN_ZIP = _zip({"notes.txt": b"hello"})
+# An Office file that carries macros: the parts of its type, and a VBA project.
+XLSM = _zip({"[Content_Types].xml": b"<Types/>", "xl/workbook.xml": b"<workbook/>", "xl/vbaProject.bin": b"\xd0\xcf"})
+DOCM = _zip({"[Content_Types].xml": b"<Types/>", "word/document.xml": b"<document/>", "word/vbaProject.bin": b"\xd0"})
 
 
 # --- Zip bombs, and archives whose headers say whatever a test needs ----------------------

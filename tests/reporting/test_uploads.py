@@ -50,6 +50,8 @@ def test_each_accepted_type_is_stored_under_a_generated_name(
         ("archive.docx", files.PLAIN_ZIP, "content is not one of the accepted types"),
         ("report.docx", files.PDF, "content is PDF, but its name ends in"),
         ("tool.exe", files.EXECUTABLE, "content is not one of the accepted types"),
+        ("figures.xlsx", files.XLSM, "Files with macros are refused"),
+        ("statement.docx", files.DOCM, "Files with macros are refused"),
     ],
 )
 def test_impostors_are_refused_with_a_form_error(
