@@ -3,12 +3,14 @@ CSS pixels) and on a desktop: no sideways scrolling, a usable header, and no ser
 axe-core violation, in the states people meet (errors included). Screenshots of each page at each
 width are kept in var/screenshots/."""
 
+import io
 import re
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 from django_otp.plugins.otp_totp.models import TOTPDevice
+from openpyxl import load_workbook
 from playwright.sync_api import Browser, Page, ViewportSize, expect
 
 from accounts.models import User
@@ -17,6 +19,8 @@ from reports.models import CompiledReport
 from tests.browser.audit import assert_no_sideways_scroll, audit
 from tests.browser.people import PASSWORD, sign_in
 from tests.conftest import TEST_TOTP_KEY, current_code
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 VIEWPORTS: dict[str, ViewportSize] = {
     "390": {"width": 390, "height": 844},
@@ -92,6 +96,24 @@ def test_contact_pages_reflow_and_pass_axe(
     check(page, width, "pledge", screenshots)
     page.get_by_role("button", name="Add the pledge").click()
     check(page, width, "pledge-refused", screenshots)
+    # The report filled offline: the upload page, a refused file, and a preview with an error.
+    page.goto(f"/submissions/{draft.pk}/spreadsheet/")
+    check(page, width, "fill-in-upload", screenshots)
+    upload = page.get_by_label("The filled spreadsheet (.xlsx)")
+    upload.set_input_files({"name": "report.xlsx", "mimeType": "text/csv", "buffer": b"Status;Completion\n"})
+    page.get_by_role("button", name="Upload and preview").click()
+    expect(page.locator(".error-message")).to_be_visible()
+    check(page, width, "fill-in-refused", screenshots)
+    with page.expect_download() as downloaded:
+        page.get_by_role("link", name="Download the spreadsheet").click()
+    book = load_workbook(io.BytesIO(downloaded.value.path().read_bytes()))
+    book.worksheets[0].cell(row=2, column=9).value = 120  # completion beyond 100: an error
+    filled = io.BytesIO()
+    book.save(filled)
+    upload.set_input_files({"name": "report.xlsx", "mimeType": XLSX, "buffer": filled.getvalue()})
+    page.get_by_role("button", name="Upload and preview").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("What the spreadsheet changes")
+    check(page, width, "fill-in-preview", screenshots)
     page.goto("/accounts/")
     check(page, width, "account", screenshots)
     page.goto("/accounts/password/")
