@@ -125,6 +125,7 @@ def test_a_filled_spreadsheet_round_trips_into_the_draft_and_a_second_upload_cha
     again, page = preview_of(client, upload(client, draft, saved(book)))
     assert "Will be saved" not in page
     assert page.count("No change") == 2
+    assert "No row will be saved" in page
     assert "Save 0" not in page
     confirm(client, again)
     assert dict(ProgressUpdate.objects.filter(submission=draft).values_list("pk", "version")) == versions
