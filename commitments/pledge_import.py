@@ -34,6 +34,7 @@ from . import selectors
 from .models import Commitment, MemberState, OperationalGoal, PolicyTarget, PotentialAction
 from .spreadsheet_files import (
     CellValue,
+    Column,
     SpreadsheetRefused,
     choice_lookup,
     header_keys,
@@ -42,14 +43,6 @@ from .spreadsheet_files import (
     open_workbook,
     rows_of,
 )
-
-
-@dataclass(frozen=True)
-class Column:
-    key: str  # the Commitment field it fills
-    title: Promise
-    width: int
-
 
 COLUMNS = (
     Column("member_state", _("Member state (ISO code)"), 14),

@@ -34,6 +34,18 @@ class SpreadsheetRefused(ValidationError):
 
 
 @dataclass(frozen=True)
+class Column:
+    """A column of a spreadsheet the tracker writes and reads back: its key, its title (in the
+    reader's language; read back in any), its width, and whether people fill it or see it."""
+
+    key: str
+    title: Promise
+    width: int
+    editable: bool = False
+    hidden: bool = False
+
+
+@dataclass(frozen=True)
 class Row:
     """One row of a sheet: its number as the spreadsheet shows it, and its cells by column title."""
 

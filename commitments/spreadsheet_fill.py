@@ -22,7 +22,6 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
-from django.utils.functional import Promise
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
@@ -43,6 +42,7 @@ from .models import (
 )
 from .spreadsheet_files import (
     CellValue,
+    Column,
     SpreadsheetRefused,
     choice_lookup,
     in_every_language,
@@ -53,15 +53,6 @@ from .spreadsheet_files import (
 
 # The version of this layout, kept in the file: a file of another layout is refused, not misread.
 LAYOUT = "alliance-fill-in-1"
-
-
-@dataclass(frozen=True)
-class Column:
-    key: str
-    title: Promise
-    width: int
-    editable: bool = False
-    hidden: bool = False
 
 
 COLUMNS = (
@@ -114,9 +105,7 @@ def digest(values: dict[str, Any]) -> str:
     return hashlib.sha256(json.dumps(_normal(values), sort_keys=True).encode()).hexdigest()[:20]
 
 
-def _current_values(update: ProgressUpdate | None) -> dict[str, Any]:
-    if update is None:
-        return dict.fromkeys(EDITABLE)
+def _current_values(update: ProgressUpdate) -> dict[str, Any]:
     return {key: getattr(update, key) for key in EDITABLE}
 
 
@@ -166,8 +155,10 @@ def fill_in_workbook(*, submission: Submission, viewer: Any) -> bytes:
     keys = [column.key for column in COLUMNS]
     for line, commitment in enumerate(commitments, start=2):
         update = updates.get(commitment.pk)
+        # A commitment without an update yet is downloaded with the update's defaults (the model's).
+        shown = update or ProgressUpdate(commitment=commitment, version=0)
         last = accepted.get(commitment.pk)
-        current = _current_values(update)
+        current = _current_values(shown)
         measured = set(figure_fields_for(commitment.goal.code if commitment.goal else None))
         row = {
             "commitment": commitment.pk,
@@ -177,17 +168,17 @@ def fill_in_workbook(*, submission: Submission, viewer: Any) -> bytes:
             "accepted_status": last.get_status_display() if last else "",
             "accepted_completion": percent(last.completion_percent) if last else "",
             "accepted_narrative": last.narrative if last else "",
-            "status": (update.get_status_display() if update else str(Commitment.Status.NOT_STARTED.label)),
-            "completion_percent": current["completion_percent"] if update else 0,
-            "confidentiality": update.get_confidentiality_display() if update else str(Confidentiality.MEMBERS.label),
+            "status": shown.get_status_display(),
+            "completion_percent": current["completion_percent"],
+            "confidentiality": shown.get_confidentiality_display(),
             "narrative": current["narrative"] or "",
             "icse_victims_identified": current["icse_victims_identified"],
             "takedown_median_hours": float(current["takedown_median_hours"])
             if current["takedown_median_hours"] is not None
             else None,
             "figures_source": current["figures_source"] or "",
-            "version": update.version if update else 0,
-            "digest": digest(current if update else _defaults()),
+            "version": shown.version,
+            "digest": digest(current),
         }
         sheet.append([safe_cell(row[key]) for key in keys])
         editable = permissions.can_edit_update(viewer, submission, update)
@@ -226,16 +217,6 @@ def _fillable(key: str, measured: set[str]) -> bool:
     if key == "figures_source":
         return bool(measured)
     return key not in FIGURE_FIELDS or key in measured
-
-
-def _defaults() -> dict[str, Any]:
-    """The values a commitment without an update is downloaded with."""
-    return {
-        **dict.fromkeys(EDITABLE),
-        "status": Commitment.Status.NOT_STARTED.value,
-        "completion_percent": 0,
-        "confidentiality": Confidentiality.MEMBERS.value,
-    }
 
 
 ABOUT = "about"
@@ -385,10 +366,17 @@ def _hours(value: CellValue, *, errors: dict[str, str]) -> Decimal | None:
     return hours
 
 
-def _parsed(cells: dict[str, CellValue], errors: dict[str, str]) -> dict[str, Any]:
+@dataclass(frozen=True)
+class _Choices:
+    """The codes of the lists, from their labels in every language: built once per file."""
+
+    statuses: dict[str, str]
+    confidentialities: dict[str, str]
+
+
+def _parsed(cells: dict[str, CellValue], errors: dict[str, str], choices: _Choices) -> dict[str, Any]:
     """The row's values as the tracker keeps them; a cell that cannot be read gets its error."""
-    statuses = choice_lookup(Commitment.Status.choices)
-    confidentialities = choice_lookup(Confidentiality.choices)
+    statuses, confidentialities = choices.statuses, choices.confidentialities
     values: dict[str, Any] = {}
     status = _text(cells.get("status")).strip()
     values["status"] = statuses.get(status.casefold())
@@ -445,6 +433,7 @@ def preview_rows(*, submission: Submission, viewer: Any, rows: list[Any]) -> lis
     }
     updates = {u.commitment_id: u for u in ProgressUpdate.objects.filter(submission=submission)}
     seen: set[int] = set()
+    choices = _Choices(choice_lookup(Commitment.Status.choices), choice_lookup(Confidentiality.choices))
     previews: list[RowPreview] = []
     for row in rows:
         if row.is_empty():
@@ -478,9 +467,9 @@ def preview_rows(*, submission: Submission, viewer: Any, rows: list[Any]) -> lis
             )
             continue
         seen.add(commitment.pk)
-        values = _parsed(row.cells, errors)
+        values = _parsed(row.cells, errors, choices)
         update = updates.get(commitment.pk) or ProgressUpdate(submission=submission, commitment=commitment, version=0)
-        current = _current_values(updates.get(commitment.pk)) if commitment.pk in updates else _defaults()
+        current = _current_values(update)
         version = _whole(row.cells.get("version"), key="version", errors={}, message="") or 0
         # The update's rules on every cell read (a cell that could not be read is checked as it is now).
         _checked(update, {**values, **{key: current[key] for key in errors if key in current}}, errors)

@@ -61,23 +61,21 @@ def completeness_summary_text(*, today: date) -> str | None:
 def completeness_summary_send(*, today: date) -> int:
     """Email this week's summary to the active secretariat staff, each in their own language; return
     how many emails went."""
-    if completeness_summary_text(today=today) is None:
-        return 0
     staff = User.objects.filter(is_active=True, role__in=[User.Role.SECRETARIAT_REVIEWER, User.Role.SECRETARIAT_ADMIN])
     people = sorted(staff.values_list("email", "language"))
     monday = today - timedelta(days=today.weekday())
+    # Written once per language the staff read (and once at least, to know whether there is a summary).
+    written: dict[str, tuple[str, str]] = {}
+    for language in sorted({language for _email, language in people}) or [""]:
+        with in_language_of(language):
+            body = completeness_summary_text(today=today)
+            if body is None:
+                return 0
+            written[language] = (_("Reporting completeness, week of %(day)s") % {"day": long_date(monday)}, body)
     try:
         with transaction.atomic():
             CompletenessSummarySent.objects.create(week_of=monday, recipients=len(people))
     except IntegrityError:
         return 0  # this week's went already
-    written: dict[str, tuple[str, str]] = {}
-    messages = []
-    for email, language in people:
-        if language not in written:
-            with in_language_of(language):
-                subject = _("Reporting completeness, week of %(day)s") % {"day": long_date(monday)}
-                written[language] = (subject, completeness_summary_text(today=today) or "")
-        subject, body = written[language]
-        messages.append((subject, body, settings.DEFAULT_FROM_EMAIL, [email]))
+    messages = [(*written[language], settings.DEFAULT_FROM_EMAIL, [email]) for email, language in people]
     return send_mass_mail(messages, fail_silently=False) if messages else 0

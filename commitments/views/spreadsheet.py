@@ -4,7 +4,7 @@ from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.html import format_html
 from django.utils.text import slugify
@@ -73,6 +73,8 @@ def fill_in_preview(request: HttpRequest, pk: int, import_pk: int) -> HttpRespon
     pending = get_object_or_404(SpreadsheetImport, pk=import_pk, submission=submission, created_by=request.user)
     if request.method == "POST":
         user = user_of(request)
+        if request.POST.get("decision") not in ("apply", "discard"):
+            return HttpResponseBadRequest(_("Choose to save the rows or to set the file aside (decision)."))
         try:
             if request.POST.get("decision") == "apply":
                 count = services.spreadsheet_import_apply(spreadsheet_import=pending, actor=user)

@@ -8,7 +8,6 @@ Screenshots of the steps are kept in var/screenshots/fill-in/.
 import re
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 import pytest
 from openpyxl import load_workbook
@@ -19,6 +18,7 @@ from commitments.models import ProgressUpdate, SpreadsheetImport, Submission
 from tests.browser.audit import audit, screenshot_taker
 from tests.browser.conftest import slow_down
 from tests.browser.people import sign_in
+from tests.spreadsheets import columns, fill
 
 pytestmark = pytest.mark.browser
 
@@ -42,22 +42,6 @@ SCREENSHOTS = [
 
 
 # --- The spreadsheet, filled as a person would ----------------------------------------------------
-
-
-def columns(sheet: Any) -> dict[str, int]:
-    """The columns by their title (the first row)."""
-    return {str(cell.value): cell.column for cell in sheet[1]}
-
-
-def row_of(sheet: Any, title: str) -> int:
-    """The row of a commitment, by its title (the fourth column)."""
-    return next(r for r in range(2, sheet.max_row + 1) if sheet.cell(row=r, column=4).value == title)
-
-
-def fill(sheet: Any, title: str, **values: Any) -> None:
-    line = row_of(sheet, title)
-    for name, value in values.items():
-        sheet.cell(row=line, column=columns(sheet)[name]).value = value
 
 
 # --- The pages ------------------------------------------------------------------------------------

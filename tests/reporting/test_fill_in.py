@@ -17,6 +17,7 @@ from commitments import services
 from commitments.models import Commitment, HistoryEntry, MemberState, ProgressUpdate, SpreadsheetImport, Submission
 from tests.factories import CommitmentFactory
 from tests.reporting import files
+from tests.spreadsheets import columns, fill, row_of
 
 pytestmark = pytest.mark.django_db
 
@@ -29,22 +30,6 @@ def download(client: Client, submission: Submission) -> Any:
     assert response.status_code == 200
     assert response["Content-Type"] == "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
     return load_workbook(io.BytesIO(response.content))
-
-
-def columns(sheet: Any) -> dict[str, int]:
-    return {str(cell.value): cell.column for cell in sheet[1]}
-
-
-def row_of(sheet: Any, title: str) -> int:
-    """The row of a commitment, by its title (the fourth column, whatever the file's language)."""
-    return next(r for r in range(2, sheet.max_row + 1) if sheet.cell(row=r, column=4).value == title)
-
-
-def fill(sheet: Any, title: str, **values: Any) -> None:
-    """Type into the row of a commitment, as a person would: column by title."""
-    line = row_of(sheet, title)
-    for name, value in values.items():
-        sheet.cell(row=line, column=columns(sheet)[name]).value = value
 
 
 def saved(book: Any, name: str = "report.xlsx") -> SimpleUploadedFile:
@@ -256,6 +241,22 @@ def test_a_bad_file_gets_a_clear_message_and_changes_nothing(
     assert response.status_code == 400
     assert message in response.content.decode().replace("&#x27;", "'").replace("&quot;", '"')
     assert not SpreadsheetImport.objects.exists()
+    assert not ProgressUpdate.objects.filter(submission=draft).exists()
+
+
+def test_a_confirmation_without_a_decision_is_a_400_and_changes_nothing(
+    client: Client, contact: User, draft: Submission
+) -> None:
+    client.force_login(contact)
+    book = download(client, draft)
+    fill(book.worksheets[0], AWARENESS, **{"Status": "On track", "Completion (%)": 20})
+    pending, _page = preview_of(client, upload(client, draft, saved(book)))
+    url = reverse("commitments:fill_in_preview", args=[draft.pk, pending.pk])
+    refused = client.post(url, {"decision": "maybe"})
+    assert refused.status_code == 400
+    assert "(decision)" in refused.content.decode()
+    pending.refresh_from_db()
+    assert pending.status == SpreadsheetImport.Status.PENDING
     assert not ProgressUpdate.objects.filter(submission=draft).exists()
 
 
